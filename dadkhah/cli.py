@@ -97,8 +97,11 @@ def _run_load(obj: Context, paths: tuple[str, ...], *, dry_run: bool) -> int:
     for outcome in rejected:
         click.echo(f"rejected: {outcome.error}", err=True)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    click.echo(f"{len(items)} inputs: {summary}; {triples} triples written" if not dry_run
-               else f"{len(items)} inputs: {summary}")
+    click.echo(
+        f"{len(items)} inputs: {summary}; {triples} triples written"
+        if not dry_run
+        else f"{len(items)} inputs: {summary}"
+    )
     return 1 if rejected else 0
 
 
@@ -130,7 +133,7 @@ SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {
     ("documents" dk:SourceDocument) ("entities" dk:Entity) ("claims" dk:Claim)
     ("quotes" dk:Quote) ("annotations" oa:Annotation)
   }
-  ?x a ?class .
+  ?x a/rdfs:subClassOf* ?class .
 } GROUP BY ?what ORDER BY ?what
 """
 

@@ -36,15 +36,36 @@ class Settings:
     """Bearer token that enables SPARQL Update and Graph Store writes; none disables them."""
     union_default_graph: bool = True
     """Queries see the union of all named graphs as their default graph."""
+    max_query_bytes: int = 128 * 1024
+    """Longest query or update text the endpoint accepts (413 beyond)."""
+    max_body_bytes: int = 16 * 1024 * 1024
+    """Largest request body (Graph Store uploads, form posts) the server reads (413 beyond)."""
+    max_concurrent: int = 6
+    """SPARQL and Graph Store requests one server process runs at once (503 beyond)."""
+    allow_service: bool = False
+    """Let queries use SERVICE (federation) and updates use LOAD: the server then fetches
+    from hosts a client names. Off by default."""
+    max_update_quads: int = 2_000_000
+    """SPARQL Update is validated on a private copy of the dataset; beyond this many quads
+    it is refused (413) and writes go through the Graph Store Protocol instead."""
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
             raise ConfigError(f"base IRI {self.base_iri!r}: expected it to end with '/' or '#'")
         if self.query_timeout <= 0:
             raise ConfigError(f"query timeout {self.query_timeout}: expected a positive number")
+        for name in ("max_query_bytes", "max_body_bytes", "max_concurrent", "max_update_quads"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} {getattr(self, name)}: expected a positive number")
+
+    @property
+    def remote(self) -> bool:
+        """True when ``store`` names a SPARQL server (http:// or https://), not a directory."""
+        return self.store.startswith(("http://", "https://"))
 
 
 _ENV = {f.name: "DADKHAH_" + f.name.upper() for f in fields(Settings)}
+_INTS = ("max_query_bytes", "max_body_bytes", "max_concurrent", "max_update_quads")
 
 
 def _coerce(name: str, raw: str) -> Any:
@@ -53,7 +74,12 @@ def _coerce(name: str, raw: str) -> Any:
             return float(raw)
         except ValueError as err:
             raise ConfigError(f"{_ENV[name]}={raw!r}: expected a number of seconds") from err
-    if name == "union_default_graph":
+    if name in _INTS:
+        try:
+            return int(raw)
+        except ValueError as err:
+            raise ConfigError(f"{_ENV[name]}={raw!r}: expected a whole number") from err
+    if name in ("union_default_graph", "allow_service"):
         if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
             raise ConfigError(f"{_ENV[name]}={raw!r}: expected true or false")
         return raw.lower() in {"1", "true", "yes"}

@@ -82,5 +82,9 @@ class Minter:
     def load_activity(self, graph: URIRef, fingerprint: str) -> URIRef:
         return URIRef(str(graph) + "/provenance#load-" + fingerprint[:16])
 
+    def agent(self, slug: str) -> URIRef:
+        """A person or team that annotates or curates."""
+        return self._iri("agent", slug)
+
     def software_agent(self) -> URIRef:
         return self._iri("agent", "dadkhah")

@@ -10,9 +10,9 @@ One process owns an on-disk store (RocksDB's lock); opening it from a second pro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -21,7 +21,12 @@ from .errors import QueryError, StoreInUse
 from .namespaces import DK, PREFIXES
 from .units import LoadUnit
 
+if TYPE_CHECKING:
+    from .remote import RemoteStore
+
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+GraphName = str | None
+"""A named graph's IRI, or None for the default graph."""
 
 
 def _ntriples(graph: Graph) -> str:
@@ -85,11 +90,12 @@ class EmbeddedStore:
 
     def select(self, sparql: str) -> list[dict[str, Any]]:
         """Rows of a SELECT as plain Python values (for the CLI, pages and tests)."""
-        result = self.query(sparql, known_prefixes=True)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("expected a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: _py(row[n]) for n in names} for row in result]
+        return rows_of(self.query(sparql, known_prefixes=True))
+
+    def ask(self, sparql: str) -> bool:
+        result = self.query(sparql, union_default_graph=False)
+        assert isinstance(result, ox.QueryBoolean)
+        return bool(result)
 
     def fingerprint(self, graph: URIRef) -> str | None:
         """The fingerprint recorded for ``graph`` in its provenance graph, if it is loaded."""
@@ -105,6 +111,18 @@ class EmbeddedStore:
             if isinstance(g, ox.NamedNode):
                 yield g.value
 
+    def graph_exists(self, graph: GraphName) -> bool:
+        """The default graph always exists; a named graph once created or written to."""
+        return graph is None or self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def graph_triples(self, graph: GraphName) -> list[ox.Triple]:
+        name = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        return [q.triple for q in self._store.quads_for_pattern(None, None, None, name)]
+
+    def dump(self, output: IO[bytes]) -> None:
+        """Every quad (default graph and named graphs) as N-Quads."""
+        self._store.dump(output, ox.RdfFormat.N_QUADS)
+
     def union_triple_count(self) -> int:
         """Distinct triples across all graphs: the union graph queries see."""
         rows = self.select(
@@ -118,24 +136,26 @@ class EmbeddedStore:
 
     def export_union(self, output: IO[bytes], fmt: ox.RdfFormat) -> None:
         """Serialize the union graph (triples, no graph names) with Oxigraph's serializer."""
-        triples = self._store.query(
-            "CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-        )
+        triples = self._store.query(union_construct())
         assert isinstance(triples, ox.QueryTriples)
         ox.serialize(_distinct(triples), output, fmt, prefixes=dict(PREFIXES))
 
     # ------------------------------------------------------------------ writing
 
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL UPDATE in one transaction; a syntax error becomes ``QueryError``."""
+        try:
+            self._store.update(sparql, base_iri=base_iri)
+        except SyntaxError as err:
+            raise QueryError(f"SPARQL syntax error: {syntax_message(err)}") from None
+
+    def replace_graphs(self, graphs: Mapping[GraphName, Iterable[ox.Triple] | None]) -> None:
+        """Replace (or, with None, drop) each graph, all in one transaction."""
+        self._store.update(graphs_update(graphs))
+
     def replace(self, unit: LoadUnit) -> None:
         """Replace the unit's graph and provenance graph in one transaction."""
-        graph, prov = str(unit.graph_iri), str(unit.provenance_iri)
-        update = (
-            f"DROP SILENT GRAPH <{graph}> ;\n"
-            f"DROP SILENT GRAPH <{prov}> ;\n"
-            f"INSERT DATA {{\n GRAPH <{graph}> {{\n{_ntriples(unit.graph)} }}\n"
-            f" GRAPH <{prov}> {{\n{_ntriples(unit.provenance)} }}\n}}"
-        )
-        self._store.update(update)
+        self._store.update(unit_update(unit))
 
     def remove(self, graphs: Iterable[str]) -> None:
         """Drop named graphs in one transaction."""
@@ -157,8 +177,73 @@ def _distinct(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
 def syntax_message(err: SyntaxError, limit: int = 300) -> str:
     """Oxigraph's message (with its line:column position), without the full list of the
     characters it would have accepted."""
-    text = " ".join(str(err).split())
+    return shorten(" ".join(str(err).split()), limit)
+
+
+def shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def union_construct() -> str:
+    """Every triple of every graph, as a CONSTRUCT (the union graph an export holds)."""
+    return "CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+
+
+def rows_of(result: QueryResult) -> list[dict[str, Any]]:
+    """Rows of a SELECT as plain Python values (for the CLI, pages and tests)."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("expected a SELECT query")
+    names = [v.value for v in result.variables]
+    return [{n: _py(row[n]) for n in names} for row in result]
+
+
+def sparql_prologue_for(sparql: str, *, base_iri: str | None, known_prefixes: bool) -> str:
+    """The query with BASE and Dadkhah's PREFIX lines written in front, for engines that
+    take them only as text (a remote server)."""
+    head = f"BASE <{base_iri}>\n" if base_iri else ""
+    if known_prefixes:
+        head += "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+    return head + sparql
+
+
+def _graph_data(graph: GraphName, triples: Iterable[ox.Triple]) -> str:
+    text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    body = text.decode("utf-8") if text else ""
+    return body if graph is None else f"GRAPH <{graph}> {{\n{body}}}\n"
+
+
+def graphs_update(graphs: Mapping[GraphName, Iterable[ox.Triple] | None]) -> str:
+    """One SPARQL UPDATE that replaces each graph with the given triples (None: drops it).
+
+    A graph given an empty list is kept as an empty named graph. The whole request is one
+    transaction on Oxigraph, so readers see the old graphs or the new ones, never a mix.
+    """
+    clear: list[str] = []
+    inserts: list[str] = []
+    for graph, triples in graphs.items():
+        if graph is None:
+            clear.append("CLEAR SILENT DEFAULT")
+        else:
+            clear.append(f"DROP SILENT GRAPH <{graph}>")
+        if triples is not None:
+            if graph is not None:
+                clear.append(f"CREATE SILENT GRAPH <{graph}>")
+            data = _graph_data(graph, triples)
+            if data.strip():
+                inserts.append(data)
+    parts = clear + ([f"INSERT DATA {{\n{''.join(inserts)}}}"] if inserts else [])
+    return " ;\n".join(parts)
+
+
+def unit_update(unit: LoadUnit) -> str:
+    """The update that replaces a unit's graph and provenance graph."""
+    graph, prov = str(unit.graph_iri), str(unit.provenance_iri)
+    return (
+        f"DROP SILENT GRAPH <{graph}> ;\n"
+        f"DROP SILENT GRAPH <{prov}> ;\n"
+        f"INSERT DATA {{\n GRAPH <{graph}> {{\n{_ntriples(unit.graph)} }}\n"
+        f" GRAPH <{prov}> {{\n{_ntriples(unit.provenance)} }}\n}}"
+    )
 
 
 def _py(term: Any) -> Any:
@@ -177,6 +262,46 @@ def _py(term: Any) -> Any:
     return term.value
 
 
+class Store(Protocol):
+    """What the server and the loaders need from a store, embedded or remote."""
+
+    path: str | None
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union_default_graph: bool = True,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+        known_prefixes: bool = False,
+    ) -> QueryResult: ...
+    def select(self, sparql: str) -> list[dict[str, Any]]: ...
+    def ask(self, sparql: str) -> bool: ...
+    def fingerprint(self, graph: URIRef) -> str | None: ...
+    def named_graphs(self) -> Iterator[str]: ...
+    def graph_exists(self, graph: GraphName) -> bool: ...
+    def graph_triples(self, graph: GraphName) -> list[ox.Triple]: ...
+    def dump(self, output: IO[bytes]) -> None: ...
+    def quad_count(self) -> int: ...
+    def union_triple_count(self) -> int: ...
+    def export_union(self, output: IO[bytes], fmt: ox.RdfFormat) -> None: ...
+    def replace_graphs(self, graphs: Mapping[GraphName, Iterable[ox.Triple] | None]) -> None: ...
+    def replace(self, unit: LoadUnit) -> None: ...
+    def remove(self, graphs: Iterable[str]) -> None: ...
+    def flush(self) -> None: ...
+
+
 def open_store(location: str, *, read_only: bool = False) -> EmbeddedStore:
     """Open the store a setting names."""
+    return EmbeddedStore(location, read_only=read_only)
+
+
+def open_any(location: str, *, read_only: bool = False) -> EmbeddedStore | RemoteStore:
+    """A directory opens the embedded store; an http(s) URL reaches a SPARQL server."""
+    if location.startswith(("http://", "https://")):
+        from .remote import RemoteStore
+
+        return RemoteStore(location)
     return EmbeddedStore(location, read_only=read_only)

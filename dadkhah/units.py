@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import Graph, URIRef
 
@@ -26,6 +26,8 @@ class LoadUnit:
     fingerprint: str
     kind: str = "document"
     context: Graph | None = None
+    notes: list[str] = field(default_factory=list)
+    """Things worth telling the user that are not errors (re-anchored quotes, UTF-16 offsets)."""
 
     def triple_count(self) -> int:
         return len(self.graph) + len(self.provenance)

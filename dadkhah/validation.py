@@ -1,20 +1,29 @@
 """SHACL validation of one unit at a time, with shapes and ontology parsed once.
 
-pySHACL is the reference engine. A unit's graph is validated together with the whole
-ontology (pySHACL's ``ont_graph`` would mix in only the class hierarchy, and the shapes also
-need the concept schemes) and with the unit's context (types of the entities it references, the
-text of the document it annotates), so that ``sh:class`` and the SHACL-SPARQL offset check
-see what they need without validating the whole store.
+Two engines give the same reports: pySHACL, the reference, and ``shacl`` (a compiled
+validator on PyPI, pinned), which is the default because it is three orders of magnitude
+faster on annotation graphs (its SHACL-SPARQL offset check is where pySHACL spends its time:
+about 40 s against 35 ms for one annotation file of the bundled corpus). The tests run both
+on every shape example and on the corpus and require identical (focus, path, component)
+results. ``DADKHAH_SHACL_ENGINE=pyshacl`` selects the reference engine.
+
+A unit's graph is validated together with the whole ontology (pySHACL's ``ont_graph`` would
+mix in only the class hierarchy, and the shapes also need the concept schemes) and with the
+unit's context (types of the entities it references, the text of the document it annotates),
+so that ``sh:class`` and the SHACL-SPARQL offset check see what they need without validating
+the whole store.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import lru_cache
 
+import shacl
 from pyshacl import validate
 from rdflib import Graph, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import RDF, SH
 
 from .errors import ShapeViolation, Violation
 from .namespaces import bind_prefixes
@@ -43,17 +52,66 @@ def shapes_graph() -> Graph:
     return g
 
 
+@lru_cache(maxsize=1)
+def compiled_shapes() -> shacl.Shapes:
+    return shacl.Shapes.from_text(shapes_graph().serialize(format="nt"), "ntriples")
+
+
+ENGINES = ("shacl", "pyshacl")
+
+
+def default_engine() -> str:
+    engine = os.environ.get("DADKHAH_SHACL_ENGINE", "shacl")
+    if engine not in ENGINES:
+        raise ValueError(f"DADKHAH_SHACL_ENGINE={engine!r}: expected one of {ENGINES}")
+    return engine
+
+
 def _short(term: object) -> str:
     text = str(term)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def violations(data: Graph) -> list[Violation]:
+def violations(data: Graph, engine: str | None = None) -> list[Violation]:
     """Validate ``data`` (plus the ontology) against every shape; empty means it conforms.
 
     ``data`` is extended in place with the ontology: pass a graph of your own.
     """
     data += ontology_graph()
+    if (engine or default_engine()) == "shacl":
+        return _compiled(data)
+    return _reference(data)
+
+
+def _unwrap(term: str | None) -> str | None:
+    """N-Triples syntax to the plain value: ``<iri>`` to ``iri``, literals to their text."""
+    if term is None:
+        return None
+    if term.startswith("<") and term.endswith(">"):
+        return term[1:-1]
+    return term
+
+
+def _compiled(data: Graph) -> list[Violation]:
+    report = compiled_shapes().validate_text(data.serialize(format="nt"), "ntriples")
+    if report.conforms:
+        return []
+    found = [
+        Violation(
+            focus=_unwrap(r.focus_node) or "",
+            path=r.path,
+            message=r.message or "does not conform",
+            shape=_unwrap(r.root_shape) or "",
+            component=r.component,
+            value=_short(r.value_plain) if r.value is not None else None,
+        )
+        for r in report.results
+        if r.severity == "Violation"
+    ]
+    return sorted(found, key=lambda v: (v.focus, v.path or "", v.message))
+
+
+def _reference(data: Graph) -> list[Violation]:
     with _lock:  # pySHACL mutates shared caches of the shapes graph
         conforms, report, _ = validate(
             data,
@@ -85,12 +143,18 @@ def violations(data: Graph) -> list[Violation]:
     return sorted(found, key=lambda v: (v.focus, v.path or "", v.message))
 
 
-def check_unit(unit: LoadUnit) -> None:
-    """Raise ``ShapeViolation`` unless the unit's graphs (with context) conform."""
+def check_unit(unit: LoadUnit, engine: str | None = None) -> None:
+    """Raise ``ShapeViolation`` unless the unit's graphs (with context) conform.
+
+    Context nodes are there to be referred to, not checked: a result is kept only if its
+    focus node is typed by the unit's own graphs (the nodes the unit describes), so the
+    shapes of a document or entity the unit merely refers to do not fire on it.
+    """
     data = Graph()
     for graph in (unit.graph, unit.provenance, unit.context):
         if graph is not None:
             data += graph
-    found = violations(data)
+    own = {str(s) for g in (unit.graph, unit.provenance) for s in g.subjects(RDF.type)}
+    found = [v for v in violations(data, engine) if v.focus in own]
     if found:
         raise ShapeViolation(unit.source, found)

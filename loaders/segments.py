@@ -25,9 +25,7 @@ _BOILERPLATE = re.compile(
     r"|'s\s+priority\s+is\s+source\s+transparency|^to\s+subscribe\b)",
     re.IGNORECASE,
 )
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATELINE = re.compile(
     rf"(?P<place>[A-Z][\w.'-]*(?:,? [A-Z][\w.'-]*)*), (?P<date>(?:{_MONTHS}) \d{{1,2}}, \d{{4}})"
 )

@@ -143,9 +143,7 @@ def add_text_target(
     graph.add((position, OA.end, Literal(end)))
 
 
-def load_text(
-    data: bytes, *, source: SourceInfo, minter: Minter, loaded_at: datetime
-) -> LoadUnit:
+def load_text(data: bytes, *, source: SourceInfo, minter: Minter, loaded_at: datetime) -> LoadUnit:
     """Turn a captured text document and its sidecar into a document graph."""
     original = decode_utf8(data, source.path)
     text = normalize(original)

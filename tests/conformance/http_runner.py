@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urljoin, urlsplit
+from xml.etree import ElementTree
 
 import rdflib
 import requests
@@ -131,13 +131,13 @@ def content_type_matches(expected: str, actual: str) -> bool:
         return False
     got = _params(actual)
     for key, value in _params(expected).items():
-        if key == "charset":
-            if key not in got:
-                if value.lower() not in ("utf-8", "utf8") or media_type(expected) not in UTF8_ONLY:
-                    return False
-            elif got[key].lower() != value.lower():
+        if key != "charset":
+            if got.get(key) != value:
                 return False
-        elif got.get(key) != value:
+        elif key in got:
+            if got[key].lower() != value.lower():
+                return False
+        elif value.lower() not in ("utf-8", "utf8") or media_type(expected) not in UTF8_ONLY:
             return False
     return True
 
@@ -179,6 +179,7 @@ def parse_rdf(data: str | bytes, content_type: str, base: str) -> Graph:
     fmt = RDF_FORMATS.get(media_type(content_type))
     if fmt is None:
         raise ValueError(f"not an RDF media type: {content_type!r}")
+    triples: Iterable[tuple[Node, Node, Node]]
     with exact_literals():
         if fmt in ("nquads", "trig"):
             dataset = Dataset()
@@ -253,9 +254,9 @@ def response_boolean(response: requests.Response) -> bool | None:
             value = json.loads(response.content).get("boolean")
             return value if isinstance(value, bool) else None
         if kind == "application/sparql-results+xml":
-            node = ET.fromstring(response.content).find(f"{SRX_NS}boolean")
+            node = ElementTree.fromstring(response.content).find(f"{SRX_NS}boolean")
             return None if node is None else (node.text or "").strip() == "true"
-    except (ValueError, ET.ParseError, AttributeError):
+    except (ValueError, ElementTree.ParseError, AttributeError):
         return None
     return None
 
@@ -309,7 +310,11 @@ def _check_body_graph(expected: ExpectedGraph, response: requests.Response, url:
 def run_case(
     case: Case, target: SparqlTarget, session: requests.Session | None = None
 ) -> CaseResult:
-    """Run one protocol/GSP case on an emptied, preloaded target."""
+    """Run one protocol/GSP case on an emptied, preloaded target.
+
+    Conformance problems come back as a failed `CaseResult`; a target that cannot be reset
+    or preloaded raises instead, since that is a broken setup, not a verdict.
+    """
     result = CaseResult(case.case_id, passed=False)
     own_session = session is None
     http = session or requests.Session()

@@ -38,7 +38,6 @@ QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 DAWGT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-dawg#")
 HT = Namespace("http://www.w3.org/2011/http#")
-HTS = Namespace("http://www.w3.org/2011/http-statusCodes#")
 CNT = Namespace("http://www.w3.org/2011/content#")
 
 # Named hts: status terms; `hts:StatusCodeNxx` (a class) and `hts:StatusCodeNNN` are parsed.
@@ -267,6 +266,15 @@ def _request(graph: Graph, node: Node) -> Request:
     return request
 
 
+def _preload(graph: Graph, node: Node) -> tuple[Path, str]:
+    """`ut:graphData [ ut:graph <file>; rdfs:label "graph IRI" ]` -> (file, graph IRI)."""
+    source = _one(graph, node, UT.graph)
+    label = _text(graph, node, RDFS.label)
+    if source is None or not label:
+        raise ManifestError(f"ut:graphData {node} needs ut:graph and rdfs:label")
+    return file_path(source), label
+
+
 def load_http_manifest(path: Path, suite: str) -> list[Case]:
     """Protocol / GSP cases of one manifest, in `mf:entries` order."""
     graph = parse_graph(path)
@@ -276,8 +284,7 @@ def load_http_manifest(path: Path, suite: str) -> list[Case]:
         head = _one(graph, action, HT.requests) if action is not None else None
         if head is None:
             raise ManifestError(f"{path}: {entry} has no ht:requests")
-        preload = [(file_path(_one(graph, g, UT.graph) or URIRef("")), _text(graph, g, RDFS.label))
-                   for g in graph.objects(entry, UT.graphData)]
+        preload = [_preload(graph, g) for g in graph.objects(entry, UT.graphData)]
         cases.append(Case(
             name=_text(graph, entry, MF.name),
             iri=str(entry),

@@ -34,7 +34,13 @@ DATA_MEDIA_TYPES = {
     ".trig": "application/trig",
 }
 
+START_ATTEMPTS = 3
+
 _RDF_XML_ROOT = re.compile(rb"<rdf:RDF\b")
+
+
+class ServerExitedError(RuntimeError):
+    """The server process ended before it answered."""
 
 
 @runtime_checkable
@@ -79,9 +85,7 @@ def data_with_base(file_path: Path) -> bytes:
 class GraphStoreTarget:
     """A standard server: reset with `DROP ALL`, load with Graph Store PUT (first) / POST."""
 
-    def __init__(
-        self, name: str, query_url: str, update_url: str, store_url: str
-    ) -> None:
+    def __init__(self, name: str, query_url: str, update_url: str, store_url: str) -> None:
         self._name = name
         self._query_url = query_url
         self._update_url = update_url
@@ -113,7 +117,8 @@ class GraphStoreTarget:
             timeout=HTTP_TIMEOUT_S,
         )
         if response.status_code // 100 != 2:
-            raise RuntimeError(f"reset of {self.name} failed: {response.status_code} {response.text}")
+            raise RuntimeError(
+                f"reset of {self.name} failed: {response.status_code} {response.text[:500]}")
         self._loaded.clear()
 
     def load(self, file_path: Path, graph_iri: str | None) -> None:
@@ -186,7 +191,14 @@ class OxigraphServeTarget(GraphStoreTarget):
     def __enter__(self) -> Self:
         self._tmpdir = tempfile.TemporaryDirectory(prefix="dadkhah-oxigraph-")
         try:
-            self._start(Path(self._tmpdir.name))
+            for attempt in range(1, START_ATTEMPTS + 1):
+                try:
+                    self._start(Path(self._tmpdir.name) / f"run-{attempt}")
+                    return self
+                except ServerExitedError:
+                    self._stop_process()  # most likely the free port was taken meanwhile
+                    if attempt == START_ATTEMPTS:
+                        raise
         except BaseException:
             self.stop()
             raise
@@ -201,6 +213,7 @@ class OxigraphServeTarget(GraphStoreTarget):
         self.stop()
 
     def _start(self, workdir: Path) -> None:
+        workdir.mkdir()
         port = free_loopback_port()
         self.base_url = f"http://127.0.0.1:{port}"
         self._query_url = f"{self.base_url}/query"
@@ -220,31 +233,35 @@ class OxigraphServeTarget(GraphStoreTarget):
         deadline = time.monotonic() + self._startup_timeout_s
         while True:
             if self._process.poll() is not None:
-                raise RuntimeError(f"oxigraph serve exited with {self._process.returncode}: "
-                                   f"{self.log_text()}")
+                raise ServerExitedError(f"oxigraph serve exited with "
+                                        f"{self._process.returncode}: {self.log_text(workdir)}")
             try:
-                response = self.session.get(
-                    self.query_url, params={"query": "ASK {}"}, timeout=2.0
-                )
-                if response.status_code == 200:
-                    return
+                status = self.session.get(
+                    self.query_url, params={"query": "ASK {}"}, timeout=2.0).status_code
             except requests.ConnectionError:
-                pass
+                status = 0
+            if status == 200:
+                return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"oxigraph serve did not answer on {self.base_url} within "
-                                   f"{self._startup_timeout_s} s: {self.log_text()}")
+                                   f"{self._startup_timeout_s} s: {self.log_text(workdir)}")
             time.sleep(0.05)
 
-    def log_text(self) -> str:
-        """What the server has written to stdout/stderr so far (for error messages)."""
-        if self._tmpdir is None:
-            return ""
-        log = Path(self._tmpdir.name) / "oxigraph.log"
+    @staticmethod
+    def log_text(workdir: Path) -> str:
+        """The tail of what the server wrote to stdout/stderr (for error messages)."""
+        log = workdir / "oxigraph.log"
         return log.read_text(errors="replace")[-4000:] if log.exists() else ""
 
     def stop(self) -> None:
         """Stop the server and clean up; safe to call more than once."""
         self.close()
+        self._stop_process()
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+    def _stop_process(self) -> None:
         if self._process is not None:
             if self._process.poll() is None:
                 self._process.terminate()
@@ -257,6 +274,3 @@ class OxigraphServeTarget(GraphStoreTarget):
         if self._log is not None:
             self._log.close()
             self._log = None
-        if self._tmpdir is not None:
-            self._tmpdir.cleanup()
-            self._tmpdir = None

@@ -1,0 +1,260 @@
+"""W3C Web Annotations in JSON-LD, as annotation tools export them (Hypothesis, Recogito, ...).
+
+Accepted, without running a JSON-LD processor: one annotation, a list, or an
+``AnnotationCollection`` (``items`` or ``first.items``); ``id``/``@id`` and ``type``/``@type``;
+``@context`` as a string or an array; ``body`` and ``target`` as an IRI, an object or an array;
+``motivation`` on the annotation or ``purpose`` on a body; TextQuoteSelector (with or without
+prefix and suffix), TextPositionSelector, and selectors reached through ``refinedBy`` chains.
+Other selectors and unknown keys are ignored, never fatal.
+
+Each annotation must target one loaded document, named by its Dadkhah IRI or by the URL the
+document states (``schema:url``). It is anchored like a curated quote: the quote decides, a
+stale position is re-anchored and reported. Positions are read as code points, or as UTF-16
+code units when the caller declares ``offsets="utf16"``; with the default ``auto`` a position
+is taken as code points if the quote is there, else as UTF-16 units if the quote is there
+(browser tools count UTF-16), else it is stale.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, XSD
+
+from dadkhah import __version__
+from dadkhah.errors import LoadError
+from dadkhah.iris import Minter
+from dadkhah.namespaces import OA, SCHEMA, bind_prefixes
+from dadkhah.units import LoadUnit
+
+from .anchoring import Quote, anchor
+from .context import DocumentText, Lookup, context_graph
+from .text import decode_utf8, provenance_graph, sha256_hex
+from .webanno import add_annotation
+
+MOTIVATIONS = {
+    "assessing", "bookmarking", "classifying", "commenting", "describing", "editing",
+    "highlighting", "identifying", "linking", "moderating", "questioning", "replying", "tagging",
+}  # fmt: skip
+RESOURCE_PURPOSES = {"identifying", "linking", "classifying"}
+
+
+def is_web_annotation_file(path: Path) -> bool:
+    return path.suffix in {".jsonld", ".json"}
+
+
+def _get(obj: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in obj:
+            return obj[key]
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    return {
+        str(t).rsplit("#", 1)[-1].removeprefix("oa:") for t in _as_list(_get(obj, "type", "@type"))
+    }
+
+
+def _motivation(name: Any) -> URIRef | None:
+    text = str(name).rsplit("#", 1)[-1].removeprefix("oa:")
+    return OA[text] if text in MOTIVATIONS else None
+
+
+def annotations_in(doc: Any, path: str) -> list[dict[str, Any]]:
+    """The annotation objects in a parsed file, in order."""
+    if isinstance(doc, list):
+        return [a for item in doc for a in annotations_in(item, path)]
+    if not isinstance(doc, dict):
+        raise LoadError(path, None, "a JSON object or array of annotations", type(doc).__name__)
+    kinds = _types(doc)
+    if "Annotation" in kinds:
+        return [doc]
+    if {"AnnotationCollection", "AnnotationPage"} & kinds or "items" in doc or "first" in doc:
+        items = _as_list(doc.get("items"))
+        first = doc.get("first")
+        if isinstance(first, dict):
+            items += _as_list(first.get("items"))
+        return [a for item in items for a in annotations_in(item, path)]
+    raise LoadError(path, None, "an Annotation, a list of them or an AnnotationCollection")
+
+
+def _selectors(selector: Any) -> list[dict[str, Any]]:
+    """Every selector object in ``selector``, following ``refinedBy`` chains."""
+    found: list[dict[str, Any]] = []
+    for item in _as_list(selector):
+        if isinstance(item, dict):
+            found.append(item)
+            found += _selectors(item.get("refinedBy"))
+    return found
+
+
+def _text_target(ann: dict[str, Any], path: str, where: str) -> tuple[str, Quote]:
+    """The (source, quote) of the annotation's one target that selects text."""
+    found = []
+    for target in _as_list(ann.get("target")):
+        if not isinstance(target, dict):
+            continue
+        source = _get(target, "source", "id", "@id")
+        quote = position = None
+        for sel in _selectors(target.get("selector")):
+            kinds = _types(sel)
+            if "TextQuoteSelector" in kinds and quote is None:
+                quote = sel
+            elif "TextPositionSelector" in kinds and position is None:
+                position = sel
+        if source and quote:
+            found.append((str(source), quote, position))
+    if len(found) != 1:
+        raise LoadError(
+            path, where, "exactly one target with a source and a TextQuoteSelector", str(len(found))
+        )
+    source, quote, position = found[0]
+    exact = quote.get("exact")
+    if not isinstance(exact, str) or not exact:
+        raise LoadError(path, f"{where}.target.selector", "a non-empty 'exact' text")
+    start = end = None
+    if position is not None:
+        start, end = position.get("start"), position.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
+            raise LoadError(
+                path, f"{where}.target.selector", "integer start <= end", f"{start}, {end}"
+            )
+    return source, Quote(exact, quote.get("prefix"), quote.get("suffix"), None, start, end)
+
+
+def _agent(g: Graph, value: Any, fallback: URIRef) -> URIRef | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        iri = _get(value, "id", "@id")
+        agent = URIRef(str(iri)) if iri else fallback
+        name = _get(value, "name", "nickname")
+        if name:
+            g.add((agent, SCHEMA.name, Literal(str(name))))
+    elif isinstance(value, str) and ":" in value:
+        agent = URIRef(value)
+    else:
+        agent = fallback
+        g.add((agent, SCHEMA.name, Literal(str(value))))
+    g.add((agent, RDF.type, PROV.Agent))
+    return agent
+
+
+def _timestamp(value: Any) -> Literal | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return Literal(value)
+    return Literal(value, datatype=XSD.dateTime)
+
+
+def load_web_annotations(
+    data: bytes,
+    *,
+    path: str,
+    minter: Minter,
+    lookup: Lookup,
+    loaded_at: datetime,
+    offsets: str = "auto",
+) -> LoadUnit:
+    try:
+        parsed = json.loads(decode_utf8(data, path))
+    except json.JSONDecodeError as err:
+        raise LoadError(path, f"line {err.lineno}, column {err.colno}", "JSON", err.msg) from None
+    items = annotations_in(parsed, path)
+    if not items:
+        raise LoadError(path, None, "at least one annotation", "none")
+    batch = Path(path).stem
+    g = bind_prefixes(Graph())
+    documents: dict[URIRef, DocumentText] = {}
+    referenced: set[URIRef] = set()
+    notes: list[str] = []
+    for index, ann in enumerate(items):
+        where = f"annotation {index + 1}"
+        original = _get(ann, "id", "@id")
+        key = str(original) if original else json.dumps(ann, sort_keys=True)
+        iri = minter.annotation(batch, sha256_hex(key.encode())[:16])
+        source, quote = _text_target(ann, path, where)
+        document = lookup.document(URIRef(source)) or lookup.document_by_url(source)
+        if document is None:
+            raise LoadError(path, f"{where}.target.source", "a loaded document", source)
+        documents[document.iri] = document
+        found = anchor(document.text, quote, path=path, where=where, offsets=offsets)
+        if found.note:
+            notes.append(f"{where}: {found.note}")
+        bodies, purposes = _bodies(g, iri, ann)
+        referenced |= {b for b in bodies if not str(b).startswith(str(iri))}
+        motivations = [m for m in map(_motivation, _as_list(ann.get("motivation"))) if m]
+        motivations = motivations or purposes or [OA.commenting if bodies else OA.highlighting]
+        creator = _agent(g, ann.get("creator"), URIRef(f"{iri}#creator"))
+        add_annotation(
+            g, iri, motivation=motivations[0], bodies=bodies, document=document, anchor=found,
+            creator=creator, created=_timestamp(ann.get("created")),
+        )  # fmt: skip
+        for extra in motivations[1:]:
+            g.add((iri, OA.motivatedBy, extra))
+        if original:
+            g.add((iri, DCTERMS.identifier, Literal(str(original))))
+        modified = _timestamp(ann.get("modified"))
+        if modified is not None:
+            g.add((iri, DCTERMS.modified, modified))
+
+    digest = sha256_hex(data)
+    shas = " ".join(sorted(d.sha256 for d in documents.values()))
+    fingerprint = sha256_hex(f"{digest} {shas} {offsets} {__version__}".encode())
+    graph = minter.annotations_graph(batch)
+    prov = provenance_graph(minter, graph, fingerprint, [digest], Path(path).name, loaded_at)
+    activity = minter.load_activity(graph, fingerprint)
+    for document in documents.values():
+        prov.add((activity, PROV.used, document.capture))
+    unit = LoadUnit(
+        path, graph, minter.provenance_graph(graph), g, prov, fingerprint, "annotations"
+    )
+    unit.context = context_graph(lookup, documents.values(), referenced)
+    unit.notes = notes
+    return unit
+
+
+def _bodies(g: Graph, iri: URIRef, ann: dict[str, Any]) -> tuple[list[URIRef], list[URIRef]]:
+    """Bodies as RDF (resources as their IRI, textual bodies as nodes) and their purposes."""
+    bodies: list[URIRef] = []
+    purposes: list[URIRef] = []
+    for n, body in enumerate(_as_list(_get(ann, "body", "bodyValue"))):
+        if isinstance(body, str):
+            if ":" in body and " " not in body and "bodyValue" not in ann:
+                bodies.append(URIRef(body))
+                continue
+            body = {"type": "TextualBody", "value": body}
+        if not isinstance(body, dict):
+            continue
+        purpose = _motivation(body.get("purpose")) if body.get("purpose") else None
+        if purpose is not None:
+            purposes.append(purpose)
+        if "TextualBody" in _types(body) or "value" in body:
+            node = URIRef(f"{iri}#body-{n + 1}")
+            g.add((node, RDF.type, OA.TextualBody))
+            g.add((node, RDF.value, Literal(str(body.get("value", "")))))
+            if purpose is not None:
+                g.add((node, OA.hasPurpose, purpose))
+            for key, prop in (("format", DCTERMS.format), ("language", DCTERMS.language)):
+                if isinstance(body.get(key), str):
+                    g.add((node, prop, Literal(body[key])))
+            bodies.append(node)
+        else:
+            target = _get(body, "source", "id", "@id")
+            if target:
+                bodies.append(URIRef(str(target)))
+    return bodies, purposes
