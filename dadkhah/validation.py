@@ -125,7 +125,9 @@ def _reference(data: Graph) -> list[Violation]:
         return []
     assert isinstance(report, Graph)
     found = []
-    for result in report.subjects(SH.resultSeverity, SH.Violation):
+    for result in report.objects(None, SH.result):  # top-level results, not sh:detail
+        if report.value(result, SH.resultSeverity) != SH.Violation:
+            continue
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
         message = report.value(result, SH.resultMessage)

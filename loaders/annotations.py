@@ -220,7 +220,7 @@ def load_annotations(
         g.add((claim, RDF.predicate, RELATIONS[name]))
         g.add((claim, RDF.object, obj))
         g.add((subject, RELATIONS[name], obj))  # the direct, "truthy" triple
-        _claim_common(b, f, claim, author)
+        _claim_common(b, f, claim, author, default="author")
         g.add((claim, DK.evidence, evidence(f, local, claim, DK.evidencing)))
 
     digest = sha256_hex(data)
@@ -244,9 +244,13 @@ def load_annotations(
     return unit
 
 
-def _claim_common(b: _Batch, f: Fields, claim: URIRef, author: URIRef) -> None:
+def _claim_common(
+    b: _Batch, f: Fields, claim: URIRef, author: URIRef, default: str | None = None
+) -> None:
+    """Claimant, source, rank and note. A quantity claim must name its claimant (``author``
+    for the document's own voice); a relation defaults to the document's author."""
     g = b.g
-    claimant_id = f.data.get("claimant")
+    claimant_id = f.data.get("claimant", default)
     if claimant_id == "author":
         g.add((claim, DK.claimant, author))
     elif claimant_id is not None:
