@@ -23,9 +23,10 @@ from dadkhah.units import LoadUnit
 
 from .anchoring import Anchor, Quote, anchor
 from .context import DocumentText, Lookup, context_graph
-from .text import provenance_graph, sha256_hex
+from .inputs import read_mapping, sha256_hex
+from .text import provenance_graph
 from .webanno import add_annotation
-from .yamlfile import Fields, read_mapping
+from .yamlfile import Fields
 
 RELATIONS = {
     "member-of": DK.memberOf,

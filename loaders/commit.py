@@ -26,6 +26,7 @@ from dadkhah.validation import check_unit
 
 from . import annotations, registry, text, web_annotation
 from .context import DocumentText, Lookup
+from .inputs import sha256_hex
 
 Loader = Callable[[Path, Minter, datetime, Lookup], LoadUnit]
 
@@ -69,9 +70,9 @@ def ontology_unit(minter: Minter, now: datetime) -> LoadUnit:
     hashes = []
     for path in ontology_files():
         data = path.read_bytes()
-        hashes.append(text.sha256_hex(data))
+        hashes.append(sha256_hex(data))
         g.parse(data=data, format="turtle")
-    fingerprint = text.sha256_hex(" ".join([*hashes, __version__]).encode())
+    fingerprint = sha256_hex(" ".join([*hashes, __version__]).encode())
     graph = URIRef(ONTOLOGY_IRI)
     prov = text.provenance_graph(minter, graph, fingerprint, hashes, "ontology/", now)
     return LoadUnit(

@@ -33,8 +33,9 @@ from dadkhah.iris import Minter, is_valid_id
 from dadkhah.namespaces import DK, SCHEMA, bind_prefixes
 from dadkhah.units import LoadUnit
 
-from .text import provenance_graph, sha256_hex
-from .yamlfile import Fields, read_mapping
+from .inputs import read_mapping, sha256_hex
+from .text import provenance_graph
+from .yamlfile import Fields
 
 ENTITY_TYPES = {"Person", "Organization", "Place", "Event", "Work"}
 ENTITY_KEYS = {

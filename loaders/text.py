@@ -13,7 +13,6 @@ Offsets count Unicode code points of the normalized text, from 0, end exclusive.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DC, DCTERMS, PROV, RDF, XSD
 
@@ -31,6 +29,7 @@ from dadkhah.iris import Minter, is_valid_id
 from dadkhah.namespaces import DK, HASH, OA, PREMIS, SCHEMA, bind_prefixes
 from dadkhah.units import LoadUnit
 
+from .inputs import decode_utf8, read_mapping, sha256_hex
 from .segments import Segment, analyse
 
 NORMALIZATION = "bom-strip crlf-to-lf nfc"
@@ -54,26 +53,6 @@ class SourceInfo:
         return Path(self.path).name
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def decode_utf8(data: bytes, path: str) -> str:
-    """Strict UTF-8, or a ``LoadError`` naming the byte and line where decoding failed."""
-    if not data:
-        raise LoadError(path, None, "a non-empty UTF-8 text document", "an empty file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise LoadError(
-            path,
-            f"byte {err.start} (line {line})",
-            "UTF-8 text",
-            f"byte 0x{data[err.start]:02x} ({err.reason})",
-        ) from None
-
-
 def normalize(text: str) -> str:
     """Apply the normalization described in the module docstring."""
     text = text.removeprefix("\ufeff")
@@ -87,14 +66,7 @@ def read_sidecar(path: Path) -> tuple[dict[str, Any], str | None]:
     if not sidecar.exists():
         return {}, None
     data = sidecar.read_bytes()
-    try:
-        parsed = yaml.safe_load(decode_utf8(data, str(sidecar))) or {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise LoadError(str(sidecar), where, "a YAML mapping", str(err).splitlines()[0]) from None
-    if not isinstance(parsed, dict):
-        raise LoadError(str(sidecar), None, "a YAML mapping", type(parsed).__name__)
+    parsed = read_mapping(data, str(sidecar))
     unknown = sorted(set(parsed) - SIDECAR_KEYS)
     if unknown:
         raise LoadError(

@@ -33,7 +33,8 @@ from dadkhah.units import LoadUnit
 
 from .anchoring import Quote, anchor
 from .context import DocumentText, Lookup, context_graph
-from .text import decode_utf8, provenance_graph, sha256_hex
+from .inputs import decode_utf8, sha256_hex
+from .text import provenance_graph
 from .webanno import add_annotation
 
 MOTIVATIONS = {

@@ -1,29 +1,11 @@
-"""Reading curated YAML files (registry, annotations) with errors that name file and place."""
+"""Typed access to curated YAML (registry, annotations), with errors that name file and place."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-import yaml
-
 from dadkhah.errors import LoadError
-
-from .text import decode_utf8
-
-
-def read_mapping(data: bytes, path: str) -> dict[str, Any]:
-    """Parse ``data`` as a YAML mapping, or raise ``LoadError`` with line and column."""
-    try:
-        parsed = yaml.safe_load(decode_utf8(data, path))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise LoadError(path, where, "valid YAML", problem) from None
-    if not isinstance(parsed, dict):
-        raise LoadError(path, None, "a YAML mapping at the top", type(parsed).__name__)
-    return parsed
 
 
 class Fields:

@@ -162,7 +162,7 @@ def test_sidecar_errors_name_file_and_key(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match=r"d\.meta\.yaml: key 'publsher': expected one of"):
         source_for(doc)
     (tmp_path / "d.meta.yaml").write_text("id: [unclosed\n")
-    with pytest.raises(LoadError, match=r"d\.meta\.yaml: line 2, column 1: expected a YAML"):
+    with pytest.raises(LoadError, match=r"d\.meta\.yaml: line 2, column 1: expected valid YAML"):
         source_for(doc)
     (tmp_path / "d.meta.yaml").write_text("id: 'bad id'\n")
     with pytest.raises(LoadError, match="document id"):

@@ -1,0 +1,55 @@
+"""Reading input bytes: strict UTF-8, digests, and YAML with errors that name file and place."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import yaml
+
+from dadkhah.errors import LoadError
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_utf8(data: bytes, path: str) -> str:
+    """Strict UTF-8, or a ``LoadError`` naming the byte and line where decoding failed."""
+    if not data:
+        raise LoadError(path, None, "a non-empty UTF-8 text document", "an empty file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise LoadError(
+            path,
+            f"byte {err.start} (line {line})",
+            "UTF-8 text",
+            f"byte 0x{data[err.start]:02x} ({err.reason})",
+        ) from None
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, except that dates stay strings: a curator's ``1988-13-45`` reaches
+    the shapes (and their message) instead of failing inside the YAML library."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_mapping(data: bytes, path: str) -> dict[str, Any]:
+    """Parse ``data`` as a YAML mapping, or raise ``LoadError`` with line and column."""
+    try:
+        parsed = yaml.load(decode_utf8(data, path), Loader=_Loader)  # noqa: S506 (safe loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise LoadError(path, where, "valid YAML", problem) from None
+    if not isinstance(parsed, dict):
+        raise LoadError(path, None, "a YAML mapping", type(parsed).__name__)
+    return parsed
