@@ -199,7 +199,7 @@ def load_web_annotations(
         bodies, purposes = _bodies(g, iri, ann)
         referenced |= {b for b in bodies if not str(b).startswith(str(iri))}
         motivations = [m for m in map(_motivation, _as_list(ann.get("motivation"))) if m]
-        motivations = motivations or purposes or [OA.commenting if bodies else OA.highlighting]
+        motivations = motivations or purposes[:1] or [OA.commenting if bodies else OA.highlighting]
         creator = _agent(g, ann.get("creator"), URIRef(f"{iri}#creator"))
         add_annotation(
             g, iri, motivation=motivations[0], bodies=bodies, document=document, anchor=found,

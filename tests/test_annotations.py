@@ -1,0 +1,420 @@
+"""Annotations and claims: the bundled corpus as the store shows it, W3C Web Annotation
+exports from annotation tools, and every kind of bad annotation rejected with the store
+unchanged."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+from dadkhah.errors import LoadError, ShapeViolation
+from dadkhah.iris import Minter
+from dadkhah.store import EmbeddedStore
+from loaders.anchoring import Quote, anchor, utf16_to_code_points
+from loaders.commit import Outcome, discover, load_paths
+
+TINY = Path(__file__).parent / "data" / "tiny"
+BASE = "https://dadkhah.example/id/"
+DOC = BASE + "document/t1"
+
+
+def dump(store: EmbeddedStore) -> bytes:
+    data = store.oxigraph.dump(format=ox.RdfFormat.N_QUADS)
+    assert data is not None
+    return b"\n".join(sorted(data.splitlines()))
+
+
+def load(store: EmbeddedStore, *paths: Path) -> list[Outcome]:
+    return list(load_paths(store, discover([str(p) for p in paths]), Minter(BASE)))
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    return folder
+
+
+@pytest.fixture
+def tiny_store(store: EmbeddedStore, tiny: Path) -> EmbeddedStore:
+    """The tiny archive's registry and document, without its annotations."""
+    outcomes = load(store, tiny / "registry.yaml", tiny / "t1.txt")
+    assert [o.status for o in outcomes] == ["loaded", "loaded"]
+    return store
+
+
+# ---------------------------------------------------------------- the bundled corpus
+
+
+SELECTORS_AGREE = """
+SELECT (COUNT(*) AS ?checked) (SUM(IF(?found = STR(?exact), 0, 1)) AS ?wrong) WHERE {
+  ?target oa:hasSource ?doc ; oa:hasSelector ?q , ?p .
+  ?q a oa:TextQuoteSelector ; oa:exact ?exact .
+  ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+  ?doc dk:capture/dk:normalizedText ?text .
+  BIND (SUBSTR(?text, ?start + 1, ?end - ?start) AS ?found)
+}
+"""
+
+
+def test_every_stored_quote_is_the_text_at_its_offsets(corpus_store: EmbeddedStore) -> None:
+    row = corpus_store.select(SELECTORS_AGREE)[0]
+    assert row["checked"] > 400  # segments, mentions and evidence of all five documents
+    assert row["wrong"] == 0
+
+
+def test_every_claim_has_claimant_document_and_evidence(corpus_store: EmbeddedStore) -> None:
+    rows = corpus_store.select(
+        "SELECT (COUNT(?c) AS ?n) WHERE { ?c a dk:Claim "
+        "FILTER NOT EXISTS { ?c dk:claimant ?a ; dk:statedIn ?d ; dk:evidence/oa:hasTarget ?t } }"
+    )
+    assert rows[0]["n"] == 0
+    assert corpus_store.select("SELECT (COUNT(?c) AS ?n) WHERE { ?c a dk:Claim }")[0]["n"] > 100
+
+
+EXECUTED = """
+SELECT ?value ?qualifier ?claimant ?document ?quote WHERE {
+  ?claim a dk:QuantityClaim ;
+         dk:measure <https://dadkhah.example/id/measure/executed-count> ;
+         dk:claimant ?who ; dk:qualifier/skos:prefLabel ?qualifier ;
+         schema:value ?value ; dk:statedIn/dcterms:identifier ?document ;
+         dk:evidence/oa:hasTarget/oa:hasSelector/oa:exact ?quote .
+  ?who skos:prefLabel ?claimant .
+}
+ORDER BY ?value ?document ?quote
+"""
+
+
+def test_executed_count_claims_side_by_side(corpus_store: EmbeddedStore) -> None:
+    rows = corpus_store.select(EXECUTED)
+    assert len({r["document"] for r in rows}) == 4  # 004 states no executed count
+    by_value: dict[int, set[str]] = {}
+    for row in rows:
+        assert str(f"{row['value']:,}") in row["quote"] or row["value"] == 33000
+        by_value.setdefault(row["value"], set()).add(row["claimant"])
+    assert {30000, 33000, 33700} == set(by_value)
+    # 30,000 and 33,700 are separate claims by different claimants.
+    assert by_value[33700] and by_value[33700].isdisjoint(by_value[30000])
+    mois = [r for r in rows if r["value"] == 33700]
+    assert mois[0]["qualifier"] == "more than" and "33,700" in mois[0]["quote"]
+
+
+def test_relations_carry_evidence_beside_their_direct_triple(corpus_store: EmbeddedStore) -> None:
+    rows = corpus_store.select(
+        """SELECT ?quote WHERE {
+             <https://dadkhah.example/id/entity/raisi> dk:memberOf ?committee .
+             ?s rdf:subject <https://dadkhah.example/id/entity/raisi> ; rdf:predicate dk:memberOf ;
+                rdf:object ?committee ; dk:evidence/oa:hasTarget/oa:hasSelector/oa:exact ?quote .
+           }"""
+    )
+    assert rows and any("Raesi" in r["quote"] for r in rows)
+
+
+def test_batch_provenance_is_a_graph_of_its_own(corpus_store: EmbeddedStore) -> None:
+    rows = corpus_store.select(
+        """SELECT ?g ?annotator ?sha ?capture WHERE {
+             GRAPH ?pg { ?g prov:wasGeneratedBy ?a . ?a prov:wasAssociatedWith ?who ;
+                         dk:inputSha256 ?sha ; prov:used ?capture }
+             ?who schema:name ?annotator .
+             FILTER (STRSTARTS(STR(?g), "https://dadkhah.example/id/graph/annotations/"))
+           }"""
+    )
+    assert {r["annotator"] for r in rows} == {"Dadkhah", "Dadkhah curators"}  # software, people
+    assert len({r["g"] for r in rows}) == 5
+
+
+# ---------------------------------------------------------------- anchoring
+
+
+def test_utf16_offsets_convert_around_a_non_bmp_character() -> None:
+    text = "Names: 𝔸li of Evin"
+    assert utf16_to_code_points(text, 9) == 8  # after "𝔸" (two UTF-16 units, one code point)
+    assert utf16_to_code_points(text, 8) is None  # inside the surrogate pair
+    found = anchor(text, Quote("li", start=9, end=11), path="x", where="a")
+    assert (found.start, found.end) == (8, 10) and found.note == "offsets read as UTF-16 code units"
+
+
+def test_a_stale_position_is_re_anchored_and_reported() -> None:
+    found = anchor("abc Evin def", Quote("Evin", start=0, end=4), path="x", where="mentions[0]")
+    assert (found.start, found.end) == (4, 8)
+    assert found.note == "mentions[0]: stated position 0-4 re-anchored to 4"
+
+
+# ---------------------------------------------------------------- rejected annotation files
+
+
+def write_annotations(folder: Path, body: str) -> Path:
+    path = folder / "bad.yaml"
+    path.write_text("document: t1\nannotator: Test\n" + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "mentions:\n  - quote: Gohardasht Prison\n    entity: evin\n",
+            "bad.yaml: mentions[0]: expected the quote 'Gohardasht Prison' to occur in the "
+            "document, found no such text",
+        ),
+        (
+            "mentions:\n  - quote: Evin\n    entity: evin\n",
+            "bad.yaml: mentions[0]: expected the quote 'Evin' to occur once (add prefix, suffix "
+            "or occurrence), found 2 places: 19-23, 123-127",
+        ),
+        (
+            "mentions:\n  - quote: Evin Prison\n    entity: evin\n    prefix: 'at the '\n",
+            "bad.yaml: mentions[0]: expected the quote 'Evin Prison' with the given prefix/suffix, "
+            "found it only at 123-134, with other context",
+        ),
+        (
+            "claims:\n  - id: c\n    about: massacre\n    measure: executed-count\n    value: 4000\n"
+            "    quote: more than 4,000 prisoners\n",
+            "<https://dadkhah.example/id/claim/bad/c> <https://dadkhah.example/ns#claimant>: "
+            "a claim has exactly one claimant",
+        ),
+        (
+            "claims:\n  - id: c\n    claimant: author\n    about: massacre\n    value: 4,000\n"
+            "    quote: more than 4,000 prisoners\n",
+            "bad.yaml: claims[0].value: expected a number (no thousands separators), found '4,000'",
+        ),
+        (
+            "relations:\n  - id: r\n    subject: judge\n    relation: admired\n    object: evin\n"
+            "    quote: Judge Example\n",
+            "bad.yaml: relations[0].relation: expected one of member-of",
+        ),
+    ],
+    ids=[
+        "quote-not-found",
+        "ambiguous-quote",
+        "wrong-context",
+        "claim-without-claimant",
+        "bad-number",
+        "unknown-relation",
+    ],
+)
+def test_bad_annotations_are_rejected_whole(
+    tiny_store: EmbeddedStore, tiny: Path, body: str, message: str
+) -> None:
+    before = dump(tiny_store)
+    outcomes = load(tiny_store, write_annotations(tiny, body))
+    assert [o.status for o in outcomes] == ["rejected"]
+    assert message in str(outcomes[0].error)
+    assert dump(tiny_store) == before
+
+
+def test_an_annotation_on_an_unknown_document_is_rejected(
+    tiny_store: EmbeddedStore, tiny: Path
+) -> None:
+    before = dump(tiny_store)
+    path = tiny / "bad.yaml"
+    path.write_text(
+        "document: t9\nmentions:\n  - quote: Evin\n    entity: evin\n", encoding="utf-8"
+    )
+    outcome = load(tiny_store, path)[0]
+    assert isinstance(outcome.error, LoadError)
+    assert str(outcome.error).endswith(
+        "bad.yaml: file.document: expected the id of a loaded document, found t9"
+    )
+    assert dump(tiny_store) == before
+
+
+def test_an_unknown_registry_id_is_caught_by_the_shapes(
+    tiny_store: EmbeddedStore, tiny: Path
+) -> None:
+    outcome = load(
+        tiny_store,
+        write_annotations(
+            tiny,
+            "claims:\n  - id: c\n    claimant: nobody\n"
+            "    about: massacre\n    measure: executed-count\n    value: 1\n    quote: Judge Example\n",
+        ),
+    )[0]
+    assert isinstance(outcome.error, ShapeViolation)
+    assert "(value https://dadkhah.example/id/entity/nobody) [ClassConstraintComponent]" in str(
+        outcome.error
+    )
+
+
+# ---------------------------------------------------------------- W3C Web Annotation JSON-LD
+
+NON_BMP_TEXT = "Testimony of 𝔸li\n\nThe prisoners were taken to Evin at night.\nEvin was full.\n"
+
+
+@pytest.fixture
+def jsonld_store(tiny_store: EmbeddedStore, tiny: Path) -> EmbeddedStore:
+    doc = tiny / "t2.txt"
+    doc.write_text(NON_BMP_TEXT, encoding="utf-8")
+    (tiny / "t2.meta.yaml").write_text(
+        "id: t2\nurl: https://news.example.org/t2\n", encoding="utf-8"
+    )
+    assert [o.status for o in load(tiny_store, doc)] == ["loaded"]
+    return tiny_store
+
+
+def utf16_offset(text: str, code_points: int) -> int:
+    return len(text[:code_points].encode("utf-16-le")) // 2
+
+
+def recogito_export() -> dict[str, Any]:
+    """The shape Recogito exports: an identifying SpecificResource body, a tag, both selectors."""
+    start = NON_BMP_TEXT.index("Evin at")
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "id": "https://recogito.example/annotation/1",
+        "type": "Annotation",
+        "body": [
+            {"type": "SpecificResource", "purpose": "identifying", "source": BASE + "entity/evin"},
+            {"type": "TextualBody", "purpose": "tagging", "value": "PLACE"},
+        ],
+        "target": {
+            "source": BASE + "document/t2",
+            "selector": [
+                {"type": "TextQuoteSelector", "exact": "Evin"},
+                {"type": "TextPositionSelector", "start": start, "end": start + 4},
+            ],
+        },
+        "x-recogito": {"unknown": "kept out of the graph, never fatal"},
+    }
+
+
+def hypothesis_export() -> list[dict[str, Any]]:
+    """The shape Hypothesis exports: the page URL as source, a RangeSelector, UTF-16 offsets
+    (the browser counts the non-BMP letter as two units), a comment and a tag."""
+    second = NON_BMP_TEXT.index("Evin was")
+    return [
+        {
+            "@context": ["http://www.w3.org/ns/anno.jsonld", {"hyp": "https://hypothes.is/ns#"}],
+            "@id": "https://hypothes.is/a/abc123",
+            "@type": "oa:Annotation",
+            "motivation": "oa:commenting",
+            "creator": "acct:archivist@hypothes.is",
+            "created": "2024-05-01T10:00:00.000000+00:00",
+            "body": [
+                {
+                    "type": "TextualBody",
+                    "value": "Second mention of the prison",
+                    "format": "text/markdown",
+                },
+                {"type": "TextualBody", "purpose": "tagging", "value": "Evin"},
+            ],
+            "target": [
+                {
+                    "source": "https://news.example.org/t2",
+                    "selector": [
+                        {
+                            "type": "RangeSelector",
+                            "startSelector": {"type": "XPathSelector", "value": "/p[2]"},
+                        },
+                        {
+                            "type": "TextPositionSelector",
+                            "start": utf16_offset(NON_BMP_TEXT, second),
+                            "end": utf16_offset(NON_BMP_TEXT, second) + 4,
+                        },
+                        {
+                            "type": "TextQuoteSelector",
+                            "exact": "Evin",
+                            "prefix": "night.\n",
+                            "suffix": " was full",
+                        },
+                    ],
+                }
+            ],
+        }
+    ]
+
+
+def stored_positions(store: EmbeddedStore) -> list[tuple[int, int, str]]:
+    rows = store.select(
+        """SELECT ?start ?end ?exact WHERE {
+             GRAPH ?g { ?a oa:hasTarget ?t . ?t oa:hasSelector ?p , ?q .
+                        ?p oa:start ?start ; oa:end ?end . ?q oa:exact ?exact }
+             FILTER (STRSTARTS(STR(?g), "https://dadkhah.example/id/graph/annotations/"))
+           } ORDER BY ?start"""
+    )
+    return [(r["start"], r["end"], r["exact"]) for r in rows]
+
+
+def test_recogito_and_hypothesis_exports_load(jsonld_store: EmbeddedStore, tiny: Path) -> None:
+    (tiny / "recogito.jsonld").write_text(json.dumps(recogito_export()), encoding="utf-8")
+    (tiny / "hypothesis.json").write_text(json.dumps(hypothesis_export()), encoding="utf-8")
+    outcomes = load(jsonld_store, tiny / "recogito.jsonld", tiny / "hypothesis.json")
+    assert [o.status for o in outcomes] == ["loaded", "loaded"], [str(o.error) for o in outcomes]
+    assert outcomes[1].notes == ("annotation 1: offsets read as UTF-16 code units",)
+    first, second = NON_BMP_TEXT.index("Evin at"), NON_BMP_TEXT.index("Evin was")
+    assert stored_positions(jsonld_store) == [
+        (first, first + 4, "Evin"),
+        (second, second + 4, "Evin"),
+    ]
+    row = jsonld_store.select(
+        """SELECT ?motivation ?tag WHERE { ?a dcterms:identifier "https://hypothes.is/a/abc123" ;
+             oa:motivatedBy ?motivation ; oa:hasBody ?b . ?b oa:hasPurpose oa:tagging ; rdf:value ?tag }"""
+    )
+    assert row == [{"motivation": "http://www.w3.org/ns/oa#commenting", "tag": "Evin"}]
+    mention = jsonld_store.select(
+        'SELECT ?m WHERE { ?a dcterms:identifier "https://recogito.example/annotation/1" ; oa:motivatedBy ?m ; '
+        "oa:hasBody <https://dadkhah.example/id/entity/evin> }"
+    )
+    assert mention == [{"m": "http://www.w3.org/ns/oa#identifying"}]
+
+
+def test_refined_by_chains_and_plain_iri_bodies(jsonld_store: EmbeddedStore, tiny: Path) -> None:
+    start = NON_BMP_TEXT.index("Evin at")
+    collection = {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "AnnotationCollection",
+        "first": {
+            "type": "AnnotationPage",
+            "items": [
+                {
+                    "type": "Annotation",
+                    "motivation": "identifying",
+                    "body": BASE + "entity/evin",
+                    "target": {
+                        "source": BASE + "document/t2",
+                        "selector": {
+                            "type": "FragmentSelector",
+                            "value": "para-2",
+                            "refinedBy": {
+                                "type": "TextPositionSelector",
+                                "start": start,
+                                "end": start + 4,
+                                "refinedBy": {"type": "TextQuoteSelector", "exact": "Evin"},
+                            },
+                        },
+                    },
+                }
+            ],
+        },
+    }
+    (tiny / "collection.jsonld").write_text(json.dumps(collection), encoding="utf-8")
+    outcome = load(jsonld_store, tiny / "collection.jsonld")[0]
+    assert outcome.status == "loaded", outcome.error
+    assert stored_positions(jsonld_store) == [(start, start + 4, "Evin")]
+
+
+def test_a_web_annotation_on_an_unknown_document_is_rejected(
+    jsonld_store: EmbeddedStore, tiny: Path
+) -> None:
+    export = recogito_export()
+    export["target"]["source"] = "https://elsewhere.example/page"
+    (tiny / "elsewhere.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "elsewhere.jsonld")[0]
+    assert str(outcome.error).endswith(
+        "elsewhere.jsonld: annotation 1.target.source: expected a loaded document, found https://elsewhere.example/page"
+    )
+    assert dump(jsonld_store) == before
+
+
+def test_an_ambiguous_web_annotation_is_rejected(jsonld_store: EmbeddedStore, tiny: Path) -> None:
+    export = recogito_export()
+    export["target"]["selector"] = {"type": "TextQuoteSelector", "exact": "Evin"}
+    (tiny / "vague.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    outcome = load(jsonld_store, tiny / "vague.jsonld")[0]
+    assert "found 2 places" in str(outcome.error)
