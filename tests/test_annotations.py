@@ -418,3 +418,30 @@ def test_an_ambiguous_web_annotation_is_rejected(jsonld_store: EmbeddedStore, ti
     (tiny / "vague.jsonld").write_text(json.dumps(export), encoding="utf-8")
     outcome = load(jsonld_store, tiny / "vague.jsonld")[0]
     assert "found 2 places" in str(outcome.error)
+
+
+def test_an_independent_range_fits_beside_the_other_figures(tiny_store: EmbeddedStore, tiny: Path) -> None:
+    """A later source's range ("2,800 to 5,000") is one more claim: no schema change."""
+    (tiny / "t3.txt").write_text(
+        "Report\n\nAn organisation estimated that between 2,800 and 5,000 prisoners were executed.\n",
+        encoding="utf-8",
+    )
+    (tiny / "t3.yaml").write_text(
+        "document: t3\nannotator: Test\nclaims:\n  - id: range\n    claimant: committee\n"
+        "    about: massacre\n    measure: executed-count\n    min: 2800\n    max: 5000\n"
+        "    qualifier: range\n    quote: between 2,800 and 5,000 prisoners were executed\n",
+        encoding="utf-8",
+    )
+    outcomes = load(tiny_store, tiny / "t3.txt", tiny / "t3.yaml", tiny / "t1.yaml")
+    assert [o.status for o in outcomes] == ["loaded"] * 3, [str(o.error) for o in outcomes]
+    rows = tiny_store.select(
+        """SELECT ?doc ?value ?min ?max ?qualifier WHERE {
+             ?c dk:measure <https://dadkhah.example/id/measure/executed-count> ;
+                dk:statedIn/dcterms:identifier ?doc ; dk:qualifier/skos:prefLabel ?qualifier .
+             OPTIONAL { ?c schema:value ?value } OPTIONAL { ?c schema:minValue ?min ; schema:maxValue ?max }
+           } ORDER BY ?doc"""
+    )
+    assert rows == [
+        {"doc": "t1", "value": 4000, "min": None, "max": None, "qualifier": "more than"},
+        {"doc": "t3", "value": None, "min": 2800, "max": 5000, "qualifier": "range"},
+    ]
