@@ -45,7 +45,7 @@ class Settings:
     allow_service: bool = False
     """Let queries use SERVICE (federation) and updates use LOAD: the server then fetches
     from hosts a client names. Off by default."""
-    max_update_quads: int = 2_000_000
+    max_update_quads: int = 1_000_000
     """SPARQL Update is validated on a private copy of the dataset; beyond this many quads
     it is refused (413) and writes go through the Graph Store Protocol instead."""
 

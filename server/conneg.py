@@ -3,10 +3,15 @@
 SPARQL results, resource descriptions and exports all choose their format here, from a
 ``format`` parameter, a file suffix or the ``Accept`` header (q-values and wildcards parsed
 by Werkzeug's ``MIMEAccept``).
+
+``format`` is for browsers, which cannot set Accept on a link: it accepts a short name
+(``json``, ``turtle``), a suffix (``ttl``) or a media type. For CONSTRUCT and DESCRIBE,
+``json`` and ``xml`` mean JSON-LD and RDF/XML, so one link works for every query form.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -42,11 +47,14 @@ GRAPH_FORMATS: dict[str, tuple[Format, ox.RdfFormat]] = {
     for f, ox_format in (
         (Format("turtle", "text/turtle", ".ttl", ("application/x-turtle",)), ox.RdfFormat.TURTLE),
         (
-            Format("ntriples", "application/n-triples", ".nt", ("text/plain",)),
+            Format("ntriples", "application/n-triples", ".nt", ("text/plain", "n-triples")),
             ox.RdfFormat.N_TRIPLES,
         ),
-        (Format("rdfxml", "application/rdf+xml", ".rdf"), ox.RdfFormat.RDF_XML),
-        (Format("jsonld", "application/ld+json", ".jsonld"), ox.RdfFormat.JSON_LD),
+        (Format("rdfxml", "application/rdf+xml", ".rdf", ("xml",)), ox.RdfFormat.RDF_XML),
+        (
+            Format("jsonld", "application/ld+json", ".jsonld", ("json", "json-ld")),
+            ox.RdfFormat.JSON_LD,
+        ),
         (Format("trig", "application/trig", ".trig"), ox.RdfFormat.TRIG),
         (Format("nquads", "application/n-quads", ".nq"), ox.RdfFormat.N_QUADS),
     )
@@ -55,8 +63,9 @@ GRAPH_FORMATS: dict[str, tuple[Format, ox.RdfFormat]] = {
 TRIPLE_FORMATS = ("turtle", "ntriples", "rdfxml", "jsonld")
 
 
-def _by_name_or_type(table: dict[str, tuple[Format, object]], value: str) -> str | None:
-    value = value.strip().lower()
+def format_named(table: Mapping[str, tuple[Format, object]], value: str) -> str | None:
+    """The format a short name, suffix or media type (parameters ignored) stands for."""
+    value = value.split(";")[0].strip().lower()
     for name, (fmt, _) in table.items():
         if value in (name, fmt.media_type, fmt.suffix.lstrip("."), *fmt.aliases):
             return name
@@ -64,7 +73,7 @@ def _by_name_or_type(table: dict[str, tuple[Format, object]], value: str) -> str
 
 
 def negotiate(
-    table: dict[str, tuple[Format, object]],
+    table: Mapping[str, tuple[Format, object]],
     accept: MIMEAccept,
     requested: str | None,
     *,
@@ -78,8 +87,11 @@ def negotiate(
     """
     names = [n for n in table if allowed is None or n in allowed]
     if requested:
-        found = _by_name_or_type(table, requested)
+        found = format_named(table, requested)
         return found if found in names else None
+    # Media-type parameters (charset=utf-8) do not change what we can offer: drop them, or
+    # Werkzeug would only match offers carrying the same parameters.
+    accept = MIMEAccept([(value.split(";")[0].strip(), q) for value, q in accept])
     if not accept or all(value == "*/*" for value, _ in accept):
         return default
     offers: list[str] = []
@@ -87,7 +99,7 @@ def negotiate(
     for name in [default, *names]:
         fmt = table[name][0]
         for media in (fmt.media_type, *fmt.aliases):
-            if media not in owner:
+            if "/" in media and media not in owner:
                 owner[media] = name
                 offers.append(media)
     best = accept.best_match(offers)

@@ -1,82 +1,153 @@
-"""The SPARQL 1.1 Protocol endpoint at ``/sparql``: query by GET, form POST and direct POST.
+"""The SPARQL 1.1 Protocol at ``/sparql``: query and update, by GET, form POST or direct POST.
 
-Queries run in Oxigraph; results are written by Oxigraph's own serializers in the format
-chosen by ``server.conneg``.
+One URL serves both operations, as the protocol's tests expect: a ``query`` parameter or an
+``application/sparql-query`` body is a query; an ``update`` parameter or an
+``application/sparql-update`` body is an update (POST only). A GET without either returns the
+service description. Every refusal is a client error with a message: 400 (malformed, two
+queries, SERVICE), 405 (other methods), 406 (no acceptable format), 413 (too large), 415
+(other body types, or a charset other than UTF-8).
+
+The default graph is the union of all graphs unless ``union_default_graph`` is off;
+``default-graph-uri`` and ``named-graph-uri`` replace the dataset, and a graph IRI the store
+does not hold is an empty graph, not an error. Relative IRIs resolve against the endpoint URL.
+Results come from ``engine.run``: Oxigraph's own serializers, relayed without re-encoding.
 """
 
 from __future__ import annotations
 
-import io
-
-import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request
+from werkzeug.datastructures import MultiDict
 
 from dadkhah.errors import QueryError
-from dadkhah.namespaces import PREFIXES
 
-from . import conneg
+from . import conneg, describe, engine, limits, scan, update
 from .state import settings_of, store_of
 
 bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
 
 
-def _query_text() -> tuple[str, list[str], list[str]]:
-    """The query and its dataset (default-graph-uri, named-graph-uri) from the request."""
+class TooLarge(QueryError):
+    status = 413
+
+
+class UnsupportedMediaType(QueryError):
+    status = 415
+
+
+def _utf8_body() -> str:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"send the body as UTF-8, not {charset}")
+    try:
+        return request.get_data(as_text=False).decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise QueryError(f"the body is not valid UTF-8 (byte {err.start})") from None
+
+
+def _operation() -> tuple[str, str, MultiDict[str, str]] | None:
+    """("query" or "update", its text, the protocol parameters); None for a bare GET."""
     if request.method == "GET":
-        params = request.args
-        queries = params.getlist("query")
+        params: MultiDict[str, str] = MultiDict(request.args)
+        if "update" in params:
+            raise QueryError("send an update by POST, never by GET")
+        if "query" not in params:
+            return None
+        kind, texts = "query", params.getlist("query")
     else:
         ctype = (request.mimetype or "").lower()
         if ctype == FORM:
-            params = request.form
-            queries = params.getlist("query")
-        elif ctype == QUERY:
-            params = request.args
-            queries = [request.get_data(as_text=True)]
+            params = MultiDict(request.args)
+            params.update(request.form)
+            queries, updates = params.getlist("query"), params.getlist("update")
+            if queries and updates:
+                raise QueryError("send either 'query' or 'update', not both")
+            kind, texts = ("update", updates) if updates else ("query", queries)
+        elif ctype in (QUERY, UPDATE):
+            params = MultiDict(request.args)
+            kind = "query" if ctype == QUERY else "update"
+            if kind in params:
+                raise QueryError(f"the {ctype} body is the {kind}: no '{kind}' parameter too")
+            texts = [_utf8_body()]
         else:
-            abort(415, f"POST a query as {FORM} or {QUERY}, not {ctype or 'no content type'}")
-    if len(queries) != 1:
-        raise QueryError("expected exactly one 'query' parameter")
-    return queries[0], params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
+            raise UnsupportedMediaType(
+                f"POST a query as {FORM} or {QUERY}, or an update as {FORM} or {UPDATE}; "
+                f"not {ctype or 'a body without Content-Type'}"
+            )
+    if len(texts) != 1:
+        raise QueryError(f"expected exactly one '{kind}' parameter, got {len(texts)}")
+    return kind, texts[0], params
+
+
+def _check_text(kind: str, text: str) -> scan.Analysis:
+    settings = settings_of(current_app)
+    if len(text.encode("utf-8")) > settings.max_query_bytes:
+        raise TooLarge(f"the {kind} is longer than {settings.max_query_bytes} bytes")
+    if not text.strip():
+        raise QueryError(f"the {kind} is empty")
+    analysis = scan.analyse(text)
+    keyword = None if settings.allow_service else analysis.fetching
+    if keyword:
+        raise QueryError(
+            f"{keyword} is refused here: this endpoint does not fetch from other hosts "
+            "(no federated queries, no LOAD)"
+        )
+    return analysis
+
+
+def negotiated_formats(params: MultiDict[str, str]) -> tuple[str | None, str | None]:
+    """The results format for SELECT/ASK and the RDF format for CONSTRUCT/DESCRIBE."""
+    requested = params.get("format") or None
+    accept = request.accept_mimetypes
+    results = conneg.negotiate(conneg.RESULT_FORMATS, accept, requested, default="json")
+    graph = conneg.negotiate(
+        conneg.GRAPH_FORMATS, accept, requested, default="turtle", allowed=conneg.TRIPLE_FORMATS
+    )
+    return results, graph
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
-    if request.method == "GET" and "query" not in request.args:
-        return Response(
-            "SPARQL endpoint: send ?query=...\n", mimetype="text/plain"
-        )  # service description comes with the complete protocol
-    sparql, default_graphs, named_graphs = _query_text()
+    operation = _operation()
+    if operation is None:
+        return describe.service_description()
+    kind, text, params = operation
+    analysis = _check_text(kind, text)
+    limits.take_slot()
     settings = settings_of(current_app)
-    result = store_of(current_app).query(
-        sparql,
-        union_default_graph=settings.union_default_graph,
-        default_graph=default_graphs or None,
-        named_graphs=named_graphs or None,
+    store = store_of(current_app)
+    if kind == "update":
+        update.run(
+            store,
+            text,
+            using=params.getlist("using-graph-uri"),
+            using_named=params.getlist("using-named-graph-uri"),
+            base_iri=request.base_url,
+        )
+        return Response(status=204)
+    results, graph = negotiated_formats(params)
+    if results is None and graph is None:
+        abort(406, "no acceptable format: try application/sparql-results+json or text/turtle")
+    default_graphs = params.getlist("default-graph-uri")
+    named_graphs = params.getlist("named-graph-uri")
+    response = engine.run(
+        store,
+        engine.QueryRequest(
+            text=text,
+            analysis=analysis,
+            base_iri=request.base_url,
+            results_format=results,
+            graph_format=graph,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            union_default_graph=(
+                settings.union_default_graph and not default_graphs and not named_graphs
+            ),
+            timeout=settings.query_timeout,
+        ),
     )
-    requested = request.values.get("format")
-    out = io.BytesIO()
-    if isinstance(result, ox.QueryTriples):
-        name = conneg.negotiate(
-            conneg.GRAPH_FORMATS,
-            request.accept_mimetypes,
-            requested,
-            default="turtle",
-            allowed=conneg.TRIPLE_FORMATS,
-        )
-        if name is None:
-            abort(406, "no acceptable RDF format: try text/turtle or application/n-triples")
-        fmt, ox_format = conneg.GRAPH_FORMATS[name]
-        ox.serialize(result, out, ox_format, prefixes=dict(PREFIXES))
-    else:
-        name = conneg.negotiate(
-            conneg.RESULT_FORMATS, request.accept_mimetypes, requested, default="json"
-        )
-        if name is None:
-            abort(406, "no acceptable results format: try application/sparql-results+json")
-        fmt, results_format = conneg.RESULT_FORMATS[name]
-        result.serialize(out, results_format)
-    return Response(out.getvalue(), mimetype=fmt.media_type)
+    response.vary.add("Accept")
+    return response

@@ -1,0 +1,371 @@
+"""The SPARQL Protocol endpoint through Flask's test client (embedded store, no server):
+request forms, content negotiation, status codes, datasets, SERVICE refusal and limits."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from flask.testing import FlaskClient
+
+from dadkhah.store import EmbeddedStore
+from server import create_app
+
+EX = "http://example.org/"
+G1, G2 = f"{EX}g1", f"{EX}g2"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+QUERY = "application/sparql-query"
+FORM = "application/x-www-form-urlencoded"
+
+
+def small_store() -> EmbeddedStore:
+    """Two named graphs, nothing in the default graph (the shape Dadkhah's data has)."""
+    store = EmbeddedStore(None)
+    for graph, n in ((G1, 3), (G2, 2)):
+        for i in range(n):
+            store.oxigraph.add(
+                ox.Quad(
+                    ox.NamedNode(f"{EX}s{i}"),
+                    ox.NamedNode(f"{EX}p"),
+                    ox.Literal(f"v{i}"),
+                    ox.NamedNode(graph),
+                )
+            )
+    return store
+
+
+MakeClient = Callable[..., FlaskClient]
+
+
+@pytest.fixture
+def make_client() -> MakeClient:
+    def make(**settings: Any) -> FlaskClient:
+        config = {"store": "/nonexistent", **settings}
+        return create_app(config, store=small_store()).test_client()
+
+    return make
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> FlaskClient:
+    return make_client()
+
+
+def count_of(response: Any) -> int:
+    return int(response.json["results"]["bindings"][0]["n"]["value"])
+
+
+# ---------------------------------------------------------------- request forms
+
+
+def test_get_form_post_and_direct_post_agree(client: FlaskClient) -> None:
+    by_get = client.get("/sparql", query_string={"query": COUNT})
+    by_form = client.post("/sparql", data={"query": COUNT})
+    by_body = client.post("/sparql", data=COUNT, content_type=QUERY)
+    for response in (by_get, by_form, by_body):
+        assert response.status_code == 200
+        assert response.mimetype == "application/sparql-results+json"
+        assert count_of(response) == 5  # union of the named graphs
+
+
+def test_direct_post_with_utf8_charset_is_accepted(client: FlaskClient) -> None:
+    response = client.post("/sparql", data=COUNT, content_type=f"{QUERY}; charset=UTF-8")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"data": COUNT, "content_type": "text/plain"}, 415),
+        ({"data": COUNT.encode("utf-16"), "content_type": f"{QUERY}; charset=UTF-16"}, 415),
+        ({"data": "query=ASK%20%7B%7D"}, 415),
+        ({"data": COUNT}, 415),
+    ],
+    ids=["text-plain", "utf-16", "form-without-type", "no-type"],
+)
+def test_unsupported_bodies_get_415(
+    client: FlaskClient, kwargs: dict[str, Any], status: int
+) -> None:
+    response = client.post("/sparql", **kwargs)
+    assert response.status_code == status
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_other_methods_get_405_with_allow(client: FlaskClient) -> None:
+    response = client.put("/sparql", data=COUNT, content_type=QUERY)
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+
+
+def test_two_queries_and_update_by_get_are_400(client: FlaskClient) -> None:
+    two = client.get("/sparql?query=ASK%20%7B%7D&query=SELECT%20*%20%7B%7D")
+    assert two.status_code == 400
+    assert client.get("/sparql", query_string={"update": "CLEAR ALL"}).status_code == 400
+    both = client.post("/sparql", data={"query": "ASK {}", "update": "CLEAR ALL"})
+    assert both.status_code == 400
+
+
+def test_malformed_query_is_400_with_position(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p "})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "error at 1:" in text and "expected" in text
+    assert "\\u{" not in text  # the long list of character ranges is cut
+
+
+def test_errors_are_json_when_asked(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": "ASK {"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert set(response.json) >= {"status", "error", "message"}
+
+
+# ---------------------------------------------------------------- formats
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("application/json", "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv;q=0.9, text/tab-separated-values", "text/tab-separated-values"),
+        ("image/png, text/*;q=0.2", "text/csv"),
+    ],
+)
+def test_select_formats_by_accept(client: FlaskClient, accept: str, media: str) -> None:
+    response = client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == media
+    assert "Accept" in response.headers["Vary"]
+
+
+def test_csv_and_tsv_bodies(client: FlaskClient) -> None:
+    query = {"query": f"SELECT ?s WHERE {{ GRAPH <{G2}> {{ ?s ?p ?o }} }} ORDER BY ?s"}
+    body = client.get("/sparql", query_string={**query, "format": "csv"}).get_data(as_text=True)
+    assert list(csv.reader(io.StringIO(body))) == [["s"], [f"{EX}s0"], [f"{EX}s1"]]
+    tsv = client.get("/sparql", query_string={**query, "format": "tsv"}).get_data(as_text=True)
+    assert tsv.splitlines() == ["?s", f"<{EX}s0>", f"<{EX}s1>"]
+
+
+def test_format_parameter_beats_a_browser_accept(client: FlaskClient) -> None:
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    for fmt, media in (
+        ("csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+    ):
+        response = client.get(
+            "/sparql", query_string={"query": COUNT, "format": fmt}, headers={"Accept": browser}
+        )
+        assert response.mimetype == media
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "fmt"),
+    [
+        (None, "text/turtle", ox.RdfFormat.TURTLE),
+        ("application/n-triples", "application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/rdf+xml", "application/rdf+xml", ox.RdfFormat.RDF_XML),
+        ("application/ld+json", "application/ld+json", ox.RdfFormat.JSON_LD),
+        (
+            "text/turtle;q=0.1, application/ld+json;q=0.9",
+            "application/ld+json",
+            ox.RdfFormat.JSON_LD,
+        ),
+    ],
+)
+def test_construct_formats(
+    client: FlaskClient, accept: str | None, media: str, fmt: ox.RdfFormat
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = client.get(
+        "/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers=headers
+    )
+    assert response.status_code == 200
+    assert response.mimetype == media
+    triples = set(ox.parse(response.get_data(), fmt))
+    assert len(triples) == 3  # a set: s0 and s1 are in both graphs
+
+
+def test_format_json_means_json_ld_for_construct(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": "DESCRIBE <http://example.org/s0>", "format": "json"}
+    )
+    assert response.mimetype == "application/ld+json"
+
+
+def test_nothing_acceptable_is_406(client: FlaskClient) -> None:
+    for query in (COUNT, "CONSTRUCT WHERE { ?s ?p ?o }"):
+        response = client.get(
+            "/sparql", query_string={"query": query}, headers={"Accept": "image/png"}
+        )
+        assert response.status_code == 406
+    csv_for_construct = client.get(
+        "/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "csv"}
+    )
+    assert csv_for_construct.status_code == 406
+
+
+# ---------------------------------------------------------------- datasets
+
+
+def test_default_graph_uri_and_named_graph_uri(client: FlaskClient) -> None:
+    only_g2 = client.get("/sparql", query_string={"query": COUNT, "default-graph-uri": G2})
+    assert count_of(only_g2) == 2
+    named = client.get(
+        "/sparql",
+        query_string={
+            "query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "named-graph-uri": G1,
+        },
+    )
+    assert count_of(named) == 3
+
+
+def test_unknown_graph_iri_is_an_empty_graph(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": COUNT, "default-graph-uri": "http://nowhere.example/"}
+    )
+    assert response.status_code == 200
+    assert count_of(response) == 0
+
+
+def test_union_default_graph_can_be_turned_off(make_client: MakeClient) -> None:
+    client = make_client(union_default_graph=False)
+    assert count_of(client.get("/sparql", query_string={"query": COUNT})) == 0
+
+
+def test_graph_variable_gives_provenance(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"}
+    )
+    graphs = {b["g"]["value"] for b in response.json["results"]["bindings"]}
+    assert graphs == {G1, G2}
+
+
+def test_relative_iris_resolve_against_the_endpoint(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "SELECT (<x> AS ?iri) {}"})
+    assert response.json["results"]["bindings"][0]["iri"]["value"] == "http://localhost/x"
+
+
+# ---------------------------------------------------------------- safety
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { service   ?endpoint { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE SILENT <http://example.org/> { ?s ?p ?o } }",
+        "SELECT * WHERE { \\u0053ERVICE <http://example.org/> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p 'x' . SERVICE <http://example.org/> { ?s ?p ?o } } # '",
+    ],
+)
+def test_service_is_refused(client: FlaskClient, query: str) -> None:
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert "SERVICE is refused" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s ?p ?o } # SERVICE <http://example.org/>",
+        "SELECT * WHERE { ?s ?p 'SERVICE <http://example.org/> {}' }",
+        'SELECT ?service WHERE { ?service <http://example.org/service> """SERVICE""" }',
+        "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:SERVICE ?o }",
+    ],
+)
+def test_the_word_service_elsewhere_is_fine(client: FlaskClient, query: str) -> None:
+    assert client.get("/sparql", query_string={"query": query}).status_code == 200
+
+
+def test_service_allowed_by_setting_reaches_oxigraph(make_client: MakeClient) -> None:
+    client = make_client(allow_service=True)
+    query = "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    assert client.get("/sparql", query_string={"query": query}).status_code == 200
+
+
+def test_query_and_body_size_limits_are_413(make_client: MakeClient) -> None:
+    client = make_client(max_query_bytes=100, max_body_bytes=1000)
+    long_query = "SELECT * WHERE { ?s ?p ?o } " + "#" * 200
+    assert client.get("/sparql", query_string={"query": long_query}).status_code == 413
+    huge = "ASK {} " + "#" * 5000
+    assert client.post("/sparql", data=huge, content_type=QUERY).status_code == 413
+
+
+def test_saturated_endpoint_answers_503_with_retry_after(make_client: MakeClient) -> None:
+    client = make_client(max_concurrent=1)
+    slots = client.application.extensions["dadkhah.slots"]
+    assert slots.acquire(blocking=False)
+    try:
+        response = client.get("/sparql", query_string={"query": COUNT})
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "1"
+        assert client.get("/.well-known/void").status_code == 200  # pages are not counted
+    finally:
+        slots.release()
+    assert client.get("/sparql", query_string={"query": COUNT}).status_code == 200
+    assert client.get("/sparql", query_string={"query": COUNT}).status_code == 200  # released
+
+
+def test_unexpected_errors_are_500_without_traceback(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server import engine
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(engine, "run", broken)
+    response = client.get("/sparql", query_string={"query": COUNT})
+    assert response.status_code == 500
+    assert "secret" not in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- CORS
+
+
+def test_cors_allows_reads_from_any_origin_without_credentials(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": COUNT}, headers={"Origin": "https://evil.example"}
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    preflight = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "content-type" in allowed and "authorization" not in allowed
+
+
+def test_queries_run_in_oxigraph_not_rdflib(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rdflib.plugins.sparql.evaluate as rdflib_eval
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rdflib's SPARQL engine was used")
+
+    monkeypatch.setattr(rdflib_eval, "evalQuery", forbidden)
+    assert client.get("/sparql", query_string={"query": COUNT}).status_code == 200
+
+
+def test_ask_answers_a_json_boolean(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert json.loads(response.get_data()) == {"head": {}, "boolean": True}
