@@ -1,30 +1,172 @@
-"""Pages for people: the landing page with the dataset's figures and where to go next."""
+"""Pages for people: the landing page, an index per class, and the query page.
+
+Every page is rendered on the server from Jinja templates with autoescaping, uses only the
+app's own stylesheet, and reads without JavaScript. The query page is a plain form that posts
+to ``/sparql``; a small script served by the app (``static/query.js``) turns the JSON answer
+into a table when scripts run, and the raw answer is shown when they do not.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from typing import Any
+from urllib.parse import urlencode
 
+from flask import Blueprint, abort, current_app, render_template, request
+
+from dadkhah.namespaces import PREFIXES
+
+from .claims import subjects
+from .labels import base_iri, base_path, labels, template_helpers
 from .state import store_of
 
 bp = Blueprint("pages", __name__)
 
-STATS = """
-SELECT
-  (COUNT(DISTINCT ?doc) AS ?documents)
-  (COUNT(DISTINCT ?entity) AS ?entities)
-  (COUNT(DISTINCT ?claim) AS ?claims)
-WHERE {
-  { ?doc a dk:SourceDocument } UNION { ?entity a dk:Entity } UNION { ?claim a dk:Claim }
+CLASSES = {
+    "persons": ("dk:Person", "Persons"),
+    "organizations": ("dk:Organization", "Organizations"),
+    "places": ("dk:Place", "Places"),
+    "events": ("dk:Event", "Events"),
+    "works": ("dk:Work", "Works"),
 }
+STATS = """
+SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  VALUES (?what ?class) {
+    ("documents" dk:SourceDocument) ("persons" dk:Person) ("organizations" dk:Organization)
+    ("places" dk:Place) ("events" dk:Event) ("works" dk:Work) ("claims" dk:Claim)
+    ("quantity claims" dk:QuantityClaim) ("relation claims" dk:RelationClaim)
+    ("quotes" dk:Quote) ("annotations" oa:Annotation)
+  }
+  ?x a ?class .
+} GROUP BY ?what
 """
+EXAMPLES: list[tuple[str, str, str]] = [
+    (
+        "figures",
+        "Every figure claimed about an event, with claimant and document",
+        "SELECT ?event ?measure ?value ?min ?max ?qualifier ?claimant ?document WHERE {\n"
+        "  ?c a dk:QuantityClaim ; dk:about ?e ; dk:measure ?m ; dk:statedIn ?d .\n"
+        "  ?e skos:prefLabel ?event . ?m skos:prefLabel ?measure .\n"
+        "  OPTIONAL { ?c schema:value ?value } OPTIONAL { ?c schema:minValue ?min }\n"
+        "  OPTIONAL { ?c schema:maxValue ?max }\n"
+        "  OPTIONAL { ?c dk:qualifier/skos:prefLabel ?qualifier }\n"
+        "  OPTIONAL { ?c dk:claimant/(skos:prefLabel|rdfs:label) ?claimant }\n"
+        "  OPTIONAL { ?d dcterms:title ?document }\n"
+        "} ORDER BY ?event ?measure DESC(?value) LIMIT 200",
+    ),
+    (
+        "mentions",
+        "Entities mentioned most often across documents",
+        "SELECT ?entity ?name (COUNT(DISTINCT ?a) AS ?mentions) WHERE {\n"
+        "  ?a oa:motivatedBy oa:identifying ; oa:hasBody ?entity .\n"
+        "  ?entity skos:prefLabel ?name .\n"
+        "} GROUP BY ?entity ?name ORDER BY DESC(?mentions) LIMIT 25",
+    ),
+    (
+        "relations",
+        "Relations the documents assert, with who asserts them",
+        "SELECT ?subject ?relation ?object ?claimant WHERE {\n"
+        "  ?c a dk:RelationClaim ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .\n"
+        "  ?s skos:prefLabel ?subject . ?o skos:prefLabel ?object . ?p rdfs:label ?relation .\n"
+        "  OPTIONAL { ?c dk:claimant/(skos:prefLabel|rdfs:label) ?claimant }\n"
+        "} ORDER BY ?subject ?relation LIMIT 200",
+    ),
+    (
+        "fixity",
+        "Documents with their SHA-256, size and media type",
+        "SELECT ?doc ?title ?sha256 ?bytes ?format WHERE {\n"
+        "  ?doc a dk:SourceDocument ; dk:capture ?c .\n"
+        "  ?c dk:sha256 ?sha256 ; premis:size ?bytes ; dcterms:format ?format .\n"
+        "  OPTIONAL { ?doc dcterms:title ?title }\n"
+        "} ORDER BY ?title",
+    ),
+    (
+        "provenance",
+        "Named graphs with the load activity that made each",
+        "SELECT ?graph ?started ?file ?version WHERE {\n"
+        "  GRAPH ?pg { ?graph prov:wasGeneratedBy ?act . ?act prov:startedAtTime ?started ;\n"
+        "    dk:sourceFile ?file ; dk:loaderVersion ?version }\n"
+        "} ORDER BY ?graph",
+    ),
+]
+
+
+def page_url(param: str, number: int) -> str:
+    """This page's URL with one query parameter changed (for pagers)."""
+    args = request.args.to_dict()
+    args[param] = str(number)
+    return request.path + "?" + urlencode(sorted(args.items()))
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {**template_helpers(), "page_url": page_url}
+
+
+def prologue() -> str:
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 
 @bp.route("/")
 def landing() -> str:
     store = store_of(current_app)
-    stats = store.select(STATS)[0]
-    documents = store.select(
-        "SELECT ?doc ?title ?sha WHERE { ?doc a dk:SourceDocument ; dk:capture/dk:sha256 ?sha "
-        "OPTIONAL { ?doc dcterms:title ?title } } ORDER BY ?title"
+    counts = {r["what"]: r["n"] for r in store.select(STATS)}
+    counts["graphs"] = sum(1 for _ in store.named_graphs())
+    counts["triples"] = store.union_triple_count()
+    return render_template(
+        "landing.html", counts=counts, documents=document_rows(), disputed=subjects(store)[:8],
+        classes=CLASSES,
+    )  # fmt: skip
+
+
+def document_rows() -> list[dict[str, Any]]:
+    store = store_of(current_app)
+    rows = store.select(
+        "SELECT ?doc (SAMPLE(?t) AS ?title) (SAMPLE(?dt) AS ?date) (SAMPLE(?pub) AS ?publisher) "
+        "(SAMPLE(?sha) AS ?sha256) (SAMPLE(?size) AS ?bytes) "
+        "(COUNT(DISTINCT ?c) AS ?claims) (COUNT(DISTINCT ?q) AS ?quotes) WHERE { "
+        "?doc a dk:SourceDocument . OPTIONAL { ?doc dcterms:title ?t } "
+        "OPTIONAL { ?doc dcterms:date ?dt } "
+        "OPTIONAL { ?doc dk:statedPublisher|<http://purl.org/dc/elements/1.1/publisher> ?pub } "
+        "OPTIONAL { ?doc dk:capture ?cap . ?cap dk:sha256 ?sha ; premis:size ?size } "
+        "OPTIONAL { ?c a dk:Claim ; dk:statedIn ?doc } OPTIONAL { ?q a dk:Quote ; "
+        "dk:statedIn ?doc } } GROUP BY ?doc ORDER BY ?date ?doc"
     )
-    return render_template("landing.html", stats=stats, documents=documents)
+    labels().prefetch(r["doc"] for r in rows)
+    return rows
+
+
+@bp.route("/documents")
+def documents() -> str:
+    return render_template("documents.html", documents=document_rows())
+
+
+@bp.route("/<any(persons, organizations, places, events, works):name>")
+def index(name: str) -> str:
+    cls, title = CLASSES[name]
+    store = store_of(current_app)
+    rows = store.select(
+        "SELECT ?e (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?description) "
+        "(GROUP_CONCAT(DISTINCT ?alias; SEPARATOR=' · ') AS ?aliases) "
+        "(COUNT(DISTINCT ?m) AS ?mentions) (COUNT(DISTINCT ?c) AS ?claims) WHERE { "
+        f"?e a {cls} . OPTIONAL {{ ?e skos:prefLabel ?l }} "
+        "OPTIONAL { ?e schema:description ?d } OPTIONAL { ?e skos:altLabel ?alias } "
+        "OPTIONAL { ?m oa:hasBody ?e ; oa:motivatedBy oa:identifying } "
+        "OPTIONAL { ?c dk:about ?e } } GROUP BY ?e ORDER BY LCASE(STR(?label)) ?e"
+    )
+    if not rows and name not in CLASSES:
+        abort(404)
+    return render_template("index.html", title=title, name=name, rows=rows)
+
+
+@bp.route("/query")
+def query_page() -> str:
+    chosen = request.args.get("example", EXAMPLES[0][0])
+    text = next((q for n, _, q in EXAMPLES if n == chosen), EXAMPLES[0][2])
+    if "query" in request.args:
+        text = request.args["query"]
+    elif not text.startswith("PREFIX"):
+        text = prologue() + text
+    return render_template(
+        "query.html", text=text, examples=EXAMPLES, chosen=chosen, base_iri=base_iri(),
+        base_path=base_path(),
+    )  # fmt: skip

@@ -1,0 +1,361 @@
+"""Deterministic dumps: the same store gives the same bytes, so two exports diff clean.
+
+Why each choice:
+
+- **Order.** Quads are sorted per named graph by the N-Triples text of subject, predicate and
+  object, graphs by IRI (the default graph first). Oxigraph's own iteration order follows its
+  hashed term encoding: stable for one version, but meaningless to a reader and free to change
+  with an upgrade. Sorting by text keeps a subject's triples together (Turtle and TriG group
+  them) and makes a one-triple change a one-line diff.
+- **Memory.** N-Quads, TriG and JSON-LD are produced one graph at a time, so memory is bounded
+  by the largest named graph, not the store. The Turtle and N-Triples union has to remove
+  triples repeated across graphs, so it holds the union in memory.
+- **Blank nodes.** Dadkhah mints IRIs (``#target``, ``#quote``) instead of blank nodes, but a
+  Graph Store upload may bring some; a graph holding any is canonicalized (RDFC-1.0) first, so
+  its labels, and therefore its sort order, do not depend on load order.
+- **Prefixes** come from ``dadkhah.namespaces.PREFIXES``, the table pages and loaders use.
+- **Gzip** output has no timestamp or file name in its header (``mtime=0``), so compressed
+  dumps are byte-identical too.
+
+Scopes: the whole store, one named graph (with its provenance graph), one document (its
+graph, the annotation graphs that target it, and their provenance), or one entity (its own
+statements, statements that point at it, the claims, quotes and mentions about it with their
+evidence, and the provenance of every graph they come from).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from .errors import DadkhahError
+from .namespaces import PREFIXES
+from .store import Store, rows_of
+
+UNION_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+DATASET_FORMATS = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+FORMATS = (*UNION_FORMATS, *DATASET_FORMATS)
+SUFFIXES = {
+    "turtle": "ttl", "ntriples": "nt", "rdfxml": "rdf", "trig": "trig", "nquads": "nq",
+    "jsonld": "jsonld",
+}  # fmt: skip
+MEDIA_TYPES = {
+    "turtle": "text/turtle", "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml", "trig": "application/trig",
+    "nquads": "application/n-quads", "jsonld": "application/ld+json",
+}  # fmt: skip
+OWNED_LINKS = ("https://dadkhah.example/ns#evidence",)
+"""Predicates whose objects are described together with their subject (a claim's evidence
+annotation, with its target and selectors), beside the fragment nodes a resource owns."""
+ENTITY_LINKS = (
+    "https://dadkhah.example/ns#about", "https://dadkhah.example/ns#claimant",
+    "https://dadkhah.example/ns#speaker", "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#object", "http://www.w3.org/ns/oa#hasBody",
+)  # fmt: skip
+"""Predicates by which a claim, quote, relation or mention points at an entity."""
+PROVENANCE_SUFFIX = "/provenance"
+
+Quad = ox.Quad
+
+
+class ExportError(DadkhahError):
+    """The scope names nothing the store holds, or the format is unknown."""
+
+    status = 404
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to export: everything (all None), or one graph, document or entity IRI."""
+
+    graph: str | None = None
+    document: str | None = None
+    entity: str | None = None
+
+    @property
+    def name(self) -> str:
+        for kind in ("graph", "document", "entity"):
+            if getattr(self, kind):
+                return kind
+        return "all"
+
+
+# ---------------------------------------------------------------------- ordering
+
+
+def value(term: object) -> str:
+    """The lexical value of an IRI, blank node or literal (a quoted triple as N-Triples)."""
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return term.value
+    return str(term)
+
+
+def to_bytes(
+    items: Iterable[ox.Quad] | Iterable[ox.Triple],
+    fmt: ox.RdfFormat,
+    prefixes: dict[str, str] | None = None,
+) -> bytes:
+    """Oxigraph's serialization into memory (``b""`` for nothing)."""
+    return ox.serialize(items, None, fmt, prefixes=prefixes) or b""
+
+
+def sort_key(quad: ox.Quad | ox.Triple) -> tuple[str, str, str]:
+    return (str(quad.subject), str(quad.predicate), str(quad.object))
+
+
+def _has_blank(quads: Iterable[ox.Quad]) -> bool:
+    return any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+               for q in quads)  # fmt: skip
+
+
+def sorted_graph(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """One graph's quads in canonical order (blank nodes relabelled by RDFC-1.0 first)."""
+    if _has_blank(quads):
+        dataset = ox.Dataset(quads)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        quads = list(dataset)
+    return sorted(set(quads), key=sort_key)
+
+
+def _graph_key(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> tuple[int, str]:
+    return (0, "") if isinstance(graph, ox.DefaultGraph) else (1, graph.value)
+
+
+# ---------------------------------------------------------------------- reading scopes
+
+
+def _graph_quads(store: Store, graph: str | None) -> list[ox.Quad]:
+    name: ox.NamedNode | ox.DefaultGraph = (
+        ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+    )
+    return [ox.Quad(t.subject, t.predicate, t.object, name) for t in store.graph_triples(graph)]
+
+
+def _select(store: Store, sparql: str) -> ox.QuerySolutions:
+    result = store.query(sparql, union_default_graph=False, known_prefixes=True)
+    assert isinstance(result, ox.QuerySolutions)
+    return result
+
+
+def quads_matching(store: Store, pattern: str, *, limit: int | None = None) -> list[ox.Quad]:
+    """Quads matching ``pattern`` (binding ?s ?p ?o) in the default graph or a named graph."""
+    sparql = f"SELECT ?s ?p ?o ?g WHERE {{ {{ {pattern} }} UNION {{ GRAPH ?g {{ {pattern} }} }} }}"
+    if limit is not None:
+        sparql += f" ORDER BY ?s ?p ?o ?g LIMIT {int(limit)}"
+    return [
+        ox.Quad(r["s"], r["p"], r["o"], r["g"] or ox.DefaultGraph()) for r in _select(store, sparql)
+    ]
+
+
+def _values(iris: Iterable[str]) -> str:
+    return " ".join(f"<{i}>" for i in sorted(iris))
+
+
+def owns(owner: str, node: str) -> bool:
+    """A fragment IRI belongs to the resource before its ``#`` or to an ancestor path of it:
+    ``annotation/B/L#target`` to ``annotation/B/L``, ``graph/G/provenance#load-…`` to
+    ``graph/G``. Such nodes stand in for blank nodes and travel with their owner."""
+    if "#" not in node:
+        return False
+    base = node.split("#", 1)[0]
+    return base == owner or base.startswith(owner + "/")
+
+
+def closure(store: Store, iris: Iterable[str], *, depth: int = 5) -> list[ox.Quad]:
+    """Every quad whose subject is one of ``iris`` or a node they own (fragments, evidence
+    annotations), followed ``depth`` levels deep."""
+    seen: set[str] = set()
+    frontier = {i for i in iris}
+    found: list[ox.Quad] = []
+    roots = set(frontier)
+    for _ in range(depth):
+        frontier -= seen
+        if not frontier:
+            break
+        seen |= frontier
+        quads = quads_matching(store, f"VALUES ?s {{ {_values(frontier)} }} ?s ?p ?o")
+        found.extend(quads)
+        frontier = set()
+        for q in quads:
+            if not isinstance(q.object, ox.NamedNode):
+                continue
+            obj = q.object.value
+            owner = value(q.subject).split("#", 1)[0]
+            if any(owns(r, obj) for r in (owner, *roots)) or q.predicate.value in OWNED_LINKS:
+                frontier.add(obj)
+    return found
+
+
+def document_graphs(store: Store, document: str) -> list[str]:
+    """The document's own graph and every graph annotating it, each with its provenance."""
+    rows = _select(
+        store,
+        f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?t oa:hasSource <{document}> }} }}",
+    )
+    graphs = {r["g"].value for r in rows if r["g"] is not None}
+    graphs |= {r["g"].value for r in _select(
+        store, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{document}> a dk:SourceDocument }} }}"
+    ) if r["g"] is not None}  # fmt: skip
+    return _with_provenance(store, graphs)
+
+
+def _with_provenance(store: Store, graphs: Iterable[str]) -> list[str]:
+    out = set(graphs)
+    for g in list(out):
+        if not g.endswith(PROVENANCE_SUFFIX) and store.graph_exists(g + PROVENANCE_SUFFIX):
+            out.add(g + PROVENANCE_SUFFIX)
+    return sorted(out)
+
+
+def entity_quads(store: Store, entity: str) -> list[ox.Quad]:
+    """The entity's statements, statements pointing at it, and the claims, quotes and
+    mentions about it with their evidence; plus the provenance of each graph involved."""
+    links = " ".join(f"<{p}>" for p in ENTITY_LINKS)
+    pointing = _select(
+        store,
+        f"SELECT DISTINCT ?s WHERE {{ VALUES ?p {{ {links} }} GRAPH ?g {{ ?s ?p <{entity}> }} }}",
+    )
+    nodes = {entity} | {r["s"].value for r in pointing if isinstance(r["s"], ox.NamedNode)}
+    quads = closure(store, nodes)
+    quads += quads_matching(store, f"VALUES ?o {{ <{entity}> }} ?s ?p ?o")
+    graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+    for g in _with_provenance(store, graphs):
+        if g.endswith(PROVENANCE_SUFFIX):
+            quads += _graph_quads(store, g)
+    return quads
+
+
+def exists(store: Store, iri: str) -> bool:
+    """The store holds ``iri`` as a subject, an object or a named graph."""
+    return store.graph_exists(iri) or bool(
+        rows_of(store.query(
+            f"SELECT ?x WHERE {{ {{ <{iri}> ?p ?x }} UNION {{ ?x ?p <{iri}> }} }} LIMIT 1",
+            union_default_graph=True,
+        ))
+    )  # fmt: skip
+
+
+def scoped_graphs(store: Store, scope: Scope) -> Iterator[tuple[str | None, list[ox.Quad]]]:
+    """(graph name, its quads in canonical order) for every graph in scope, in order."""
+    if scope.entity:
+        if not exists(store, scope.entity):
+            raise ExportError(f"no entity {scope.entity} in the store")
+        by_graph: dict[tuple[int, str], list[ox.Quad]] = {}
+        for q in entity_quads(store, scope.entity):
+            by_graph.setdefault(_graph_key(q.graph_name), []).append(q)
+        for key in sorted(by_graph):
+            yield (key[1] or None), sorted_graph(by_graph[key])
+        return
+    if scope.graph:
+        if not store.graph_exists(scope.graph):
+            raise ExportError(f"no named graph {scope.graph} in the store")
+        names: list[str | None] = list(_with_provenance(store, [scope.graph]))
+    elif scope.document:
+        names = list(document_graphs(store, scope.document))
+        if not names:
+            raise ExportError(f"no document {scope.document} in the store")
+    else:
+        names = [None, *sorted(store.named_graphs())]
+    for name in names:
+        quads = _graph_quads(store, name)
+        if quads:
+            yield name, sorted_graph(quads)
+
+
+# ---------------------------------------------------------------------- writing
+
+
+def prefix_header() -> bytes:
+    """``@prefix`` lines in the order of ``PREFIXES`` (Oxigraph writes its own in hash order)."""
+    return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in PREFIXES.items()).encode()
+
+
+def turtle_like(items: Iterable[ox.Quad] | Iterable[ox.Triple], fmt: ox.RdfFormat) -> bytes:
+    """Turtle or TriG with Dadkhah's prefixes, without the prefix header."""
+    return _strip_prefixes(to_bytes(items, fmt, dict(PREFIXES)))
+
+
+def _strip_prefixes(chunk: bytes) -> bytes:
+    lines = chunk.split(b"\n")
+    i = 0
+    while i < len(lines) and lines[i].startswith(b"@prefix "):
+        i += 1
+    return b"\n".join(lines[i:])
+
+
+def _jsonld_graph(quads: list[ox.Quad]) -> list[Any]:
+    parsed: list[Any] = json.loads(to_bytes(quads, ox.RdfFormat.JSON_LD))
+    return parsed
+
+
+def chunks(store: Store, fmt: str, scope: Scope | None = None) -> Iterator[bytes]:
+    """The export as a sequence of byte chunks (one per named graph where the format allows)."""
+    scope = scope or Scope()
+    if fmt in UNION_FORMATS:
+        triples: set[ox.Triple] = set()
+        for _, quads in scoped_graphs(store, scope):
+            triples.update(q.triple for q in quads)
+        ordered = sorted(triples, key=sort_key)
+        if fmt == "turtle":
+            yield prefix_header() + turtle_like(ordered, ox.RdfFormat.TURTLE)
+        else:
+            yield to_bytes(ordered, UNION_FORMATS[fmt], dict(PREFIXES))
+        return
+    if fmt not in DATASET_FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    first = True
+    if fmt == "jsonld":
+        yield b"["
+    for _, quads in scoped_graphs(store, scope):
+        if fmt == "nquads":
+            yield to_bytes(quads, ox.RdfFormat.N_QUADS)
+        elif fmt == "trig":
+            chunk = turtle_like(quads, ox.RdfFormat.TRIG)
+            yield prefix_header() + chunk if first else chunk
+        else:
+            for node in _jsonld_graph(quads):
+                text = json.dumps(node, ensure_ascii=False, indent=1, sort_keys=True)
+                yield (b"\n" if first else b",\n") + text.encode("utf-8")
+                first = False
+        first = False
+    if fmt == "jsonld":
+        yield b"\n]\n"
+
+
+def write(
+    store: Store, output: IO[bytes], fmt: str, scope: Scope | None = None, *, gz: bool = False
+) -> None:
+    """Write the export to ``output`` (gzip-compressed, without a timestamp, if ``gz``)."""
+    if gz:
+        with gzip.GzipFile(fileobj=output, mode="wb", mtime=0, filename="") as zipped:
+            for chunk in chunks(store, fmt, scope):
+                zipped.write(chunk)
+        return
+    for chunk in chunks(store, fmt, scope):
+        output.write(chunk)
+
+
+def gzip_chunks(source: Iterable[bytes]) -> Iterator[bytes]:
+    """Compress a stream of chunks as one gzip member with a fixed header (for HTTP)."""
+    import zlib
+
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip container, mtime 0
+    for chunk in source:
+        out = compressor.compress(chunk)
+        if out:
+            yield out
+    yield compressor.flush()

@@ -1,0 +1,209 @@
+"""Claims as pages show them, and the page that sets every figure about one subject side by
+side: who claims it, in which document, with which qualifier, quoting which words.
+
+The archive records that a figure was *stated*, never that it is true; so the comparison
+shows each claim as its claimant made it (qualifier and range included) and leaves the
+disagreement visible instead of reconciling it. Ranks are the curators' and are shown as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from dadkhah.store import Store
+
+from .labels import anchor_id, base_iri, labels, local_url
+from .state import store_of
+
+bp = Blueprint("claims", __name__)
+
+PAGE = 100
+CLAIM_FIELDS = """
+    OPTIONAL { ?c dk:statedIn ?doc }
+    OPTIONAL { ?c dk:claimant ?claimant }
+    OPTIONAL { ?c dk:about ?about }
+    OPTIONAL { ?c dk:measure ?measure }
+    OPTIONAL { ?c schema:value ?value }
+    OPTIONAL { ?c schema:minValue ?min }
+    OPTIONAL { ?c schema:maxValue ?max }
+    OPTIONAL { ?c dk:qualifier ?qual }
+    OPTIONAL { ?c dk:rank ?rank }
+    OPTIONAL { ?c skos:note ?note }
+    OPTIONAL { ?c dk:speaker ?speaker }
+    OPTIONAL { ?c schema:text ?text }
+    OPTIONAL { ?c rdf:subject ?subj ; rdf:predicate ?pred ; rdf:object ?obj }
+    OPTIONAL { ?c dk:evidence ?ann . ?ann oa:hasTarget ?t . ?t oa:hasSelector ?qs .
+               ?qs oa:exact ?exact .
+               OPTIONAL { ?t oa:hasSelector ?ps . ?ps oa:start ?start } }
+"""
+
+
+@dataclass
+class ClaimRow:
+    """A claim or quote with what a reader needs to judge it."""
+
+    iri: str
+    graph: str
+    kind: str  # "quantity", "relation" or "quote"
+    document: str | None = None
+    claimant: str | None = None
+    about: str | None = None
+    measure: str | None = None
+    value: float | None = None
+    min: float | None = None
+    max: float | None = None
+    qualifier: str | None = None
+    rank: str | None = None
+    note: str | None = None
+    exact: str | None = None
+    annotation: str | None = None
+    start: int | None = None
+    subject: str | None = None
+    predicate: str | None = None
+    object: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def anchor(self) -> str | None:
+        """Link to the quoted words in the document page."""
+        if not self.document or not self.annotation:
+            return None
+        return f"{local_url(self.document) or self.document}#{anchor_id(self.annotation)}"
+
+    @property
+    def figure(self) -> str:
+        """The figure as stated: ``more than 30,000``, ``2,800–5,000``."""
+        if self.min is not None or self.max is not None:
+            return f"{number(self.min)}–{number(self.max)}"
+        if self.value is None:
+            return ""
+        qualifier = labels()(self.qualifier) if self.qualifier else ""
+        prefix = "" if not qualifier or qualifier == "exactly" else qualifier + " "
+        return prefix + number(self.value)
+
+    @property
+    def top(self) -> float:
+        return float(self.max if self.max is not None else self.value or 0)
+
+    def summary(self) -> str:
+        """One line naming what is claimed, for lists and titles."""
+        names = labels()
+        if self.kind == "relation":
+            return f"{names(self.subject)} {names(self.predicate)} {names(self.object)}"
+        if self.kind == "quote":
+            return f"“{self.exact or ''}”"
+        what = names(self.measure) if self.measure else "figure"
+        about = f" ({names(self.about)})" if self.about else ""
+        return f"{what}{about}: {self.figure}"
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
+def claim_rows(store: Store, pattern: str, *, kind: str = "dk:Claim") -> list[ClaimRow]:
+    """Claims (or, with ``kind="dk:Quote"``, quotes) matching ``pattern`` over ``?c``."""
+    found_iris = store.select(f"SELECT DISTINCT ?c WHERE {{ ?c a {kind} . {pattern} }}")
+    if not found_iris:
+        return []
+    values = " ".join(f"<{r['c']}>" for r in found_iris)
+    rows = store.select(
+        f"SELECT * WHERE {{ VALUES ?c {{ {values} }} GRAPH ?g {{ ?c a {kind} . "
+        + CLAIM_FIELDS
+        + " } }"
+    )
+    found: dict[str, ClaimRow] = {}
+    for r in rows:
+        if r["c"] in found:
+            continue
+        row_kind = "quote" if kind == "dk:Quote" else ("relation" if r["pred"] else "quantity")
+        found[r["c"]] = ClaimRow(
+            iri=r["c"], graph=r["g"], kind=row_kind, document=r["doc"],
+            claimant=r["claimant"] or r["speaker"], about=r["about"], measure=r["measure"],
+            value=r["value"], min=r["min"], max=r["max"], qualifier=r["qual"], rank=r["rank"],
+            note=r["note"], exact=r["exact"] or r["text"], annotation=r["ann"], start=r["start"],
+            subject=r["subj"], predicate=r["pred"], object=r["obj"],
+        )  # fmt: skip
+    result = list(found.values())
+    prefetch(result)
+    return result
+
+
+def prefetch(rows: list[ClaimRow]) -> None:
+    iris: set[str] = set()
+    for r in rows:
+        iris |= {x for x in (r.document, r.claimant, r.about, r.measure, r.qualifier, r.rank,
+                             r.subject, r.predicate, r.object, r.graph) if x}  # fmt: skip
+    labels().prefetch(iris)
+
+
+def resolve(value: str) -> str:
+    """An entity id (``massacre-1988``) or a full IRI, as an IRI."""
+    return value if "://" in value else base_iri() + "entity/" + value
+
+
+@dataclass
+class MeasureGroup:
+    measure: str | None
+    rows: list[ClaimRow]
+
+    @property
+    def scale(self) -> float:
+        return max((r.top for r in self.rows), default=0.0) or 1.0
+
+
+def compare(store: Store, about: str) -> list[MeasureGroup]:
+    """Quantity claims about ``about``, grouped by measure; within a measure by claimant,
+    then document, so the disagreement between sources reads down one column."""
+    rows = [r for r in claim_rows(store, f"?c dk:about <{about}> .") if r.kind == "quantity"]
+    names = labels()
+    groups: dict[str | None, list[ClaimRow]] = {}
+    for r in rows:
+        groups.setdefault(r.measure, []).append(r)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), names(kv[0]) if kv[0] else ""))
+    return [
+        MeasureGroup(
+            m, sorted(rs, key=lambda r: (names(r.claimant), names(r.document), r.top, r.iri))
+        )
+        for m, rs in ordered
+    ]
+
+
+def subjects(store: Store) -> list[dict[str, Any]]:
+    """Everything quantity claims are about, with how many claims and claimants each has."""
+    rows = store.select(
+        "SELECT ?about (COUNT(DISTINCT ?c) AS ?claims) (COUNT(DISTINCT ?who) AS ?claimants) "
+        "WHERE { ?c a dk:QuantityClaim ; dk:about ?about OPTIONAL { ?c dk:claimant ?who } } "
+        "GROUP BY ?about ORDER BY DESC(?claims) ?about"
+    )
+    labels().prefetch(r["about"] for r in rows)
+    return rows
+
+
+@bp.route("/claims")
+def claims() -> str:
+    store = store_of(current_app)
+    about = request.args.get("about")
+    if about:
+        iri = resolve(about)
+        if not store.select(f"SELECT ?t WHERE {{ <{iri}> ?p ?t }} LIMIT 1"):
+            abort(404, f"nothing is known about {iri}")
+        return render_template("claims.html", about=iri, groups=compare(store, iri))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total = int(store.select("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a dk:Claim }")[0]["n"])
+    listed = store.select(
+        "SELECT DISTINCT ?c WHERE { ?c a dk:Claim ; dk:statedIn ?d } ORDER BY ?d ?c "
+        f"OFFSET {(page - 1) * PAGE} LIMIT {PAGE}"
+    )
+    values = " ".join(f"<{r['c']}>" for r in listed)
+    rows = claim_rows(store, f"VALUES ?c {{ {values} }}") if values else []
+    rows.sort(key=lambda r: (labels()(r.document), r.start or 0, r.iri))
+    return render_template(
+        "claims_index.html", subjects=subjects(store), rows=rows, page=page,
+        pages=max(1, -(-total // PAGE)), total=total,
+    )  # fmt: skip

@@ -1,0 +1,156 @@
+"""The entity page: who or what this is (names, aliases, spellings), how it is linked to other
+entities, where every document mentions it (with the sentence and a link to that place), the
+claims about it and the claims it makes; each statement with the named graph it comes from.
+
+Pejorative labels are data the archive keeps so searches find them; the page lists them only
+under their own heading, marked as such, and never uses one as a name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from dadkhah.export import ENTITY_LINKS
+from dadkhah.store import Store
+
+from .claims import claim_rows
+from .description import Statement, incoming, outgoing
+from .labels import anchor_id, labels, local_url
+
+PAGE = 50
+MENTION_PAGE = 100
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DK = "https://dadkhah.example/ns#"
+NAME_PROPERTIES = {
+    SKOS + "prefLabel": "names",
+    "http://www.w3.org/2000/01/rdf-schema#label": "names",
+    SKOS + "altLabel": "aliases",
+    DK + "transliteration": "transliterations",
+    DK + "pejorativeLabel": "pejoratives",
+    "https://schema.org/description": "descriptions",
+}
+NOT_LINKS = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
+_END = re.compile(r"[.!?…](?=\s)|\n")
+
+
+@dataclass(frozen=True)
+class Mention:
+    annotation: str
+    document: str
+    graph: str
+    before: str
+    exact: str
+    after: str
+
+    @property
+    def anchor(self) -> str:
+        return f"{local_url(self.document) or self.document}#{anchor_id(self.annotation)}"
+
+
+def sentence(text: str, start: int, end: int, limit: int = 220) -> tuple[str, str, str]:
+    """The sentence around ``text[start:end]``: (before, the words, after), each trimmed."""
+    lo = max(0, start - limit)
+    left = lo
+    for m in _END.finditer(text, lo, start):
+        left = m.end()
+    hi = min(len(text), end + limit)
+    stop = _END.search(text, end, hi)
+    right = stop.end() if stop else hi
+    before = text[left:start].lstrip()
+    after = text[end:right].rstrip()
+    if left == lo and lo > 0:
+        before = "…" + before
+    if right == hi and hi < len(text):
+        after += "…"
+    return before, text[start:end], after
+
+
+def mentions(store: Store, iri: str, page: int) -> tuple[list[Mention], int]:
+    rows = store.select(
+        "SELECT DISTINCT ?ann ?doc ?start ?end ?g WHERE { GRAPH ?g { "
+        f"?ann oa:hasBody <{iri}> ; oa:hasTarget ?t . ?t oa:hasSource ?doc ; "
+        "oa:hasSelector ?ps . ?ps oa:start ?start ; oa:end ?end } "
+        "FILTER NOT EXISTS { ?ann oa:motivatedBy dk:evidencing } } ORDER BY ?doc ?start ?ann"
+    )
+    total = len(rows)
+    rows = rows[(page - 1) * MENTION_PAGE : page * MENTION_PAGE]
+    docs = sorted({r["doc"] for r in rows})
+    texts: dict[str, str] = {}
+    if docs:
+        values = " ".join(f"<{d}>" for d in docs)
+        for r in store.select(
+            f"SELECT ?doc ?text WHERE {{ VALUES ?doc {{ {values} }} "
+            "?doc dk:capture/dk:normalizedText ?text }"
+        ):
+            texts[r["doc"]] = r["text"]
+    labels().prefetch(docs)
+    found = []
+    for r in rows:
+        text = texts.get(r["doc"], "")
+        before, exact, after = sentence(text, int(r["start"]), int(r["end"]))
+        found.append(Mention(r["ann"], r["doc"], r["g"], before, exact, after))
+    return found, total
+
+
+def _unique(statements: list[Statement]) -> list[Statement]:
+    """One line per distinct name (``skos:prefLabel`` and ``rdfs:label`` often repeat it)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for s in statements:
+        key = (s.value.value, s.value.lang)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def context(store: Store, iri: str, *, in_page: int, mention_page: int) -> dict[str, Any]:
+    """Everything the entity page shows."""
+    statements = outgoing(store, iri)
+    names: dict[str, list[Statement]] = {k: [] for k in set(NAME_PROPERTIES.values())}
+    links: list[Statement] = []
+    types: list[Statement] = []
+    other: list[Statement] = []
+    for s in statements:
+        if s.predicate in NAME_PROPERTIES:
+            names[NAME_PROPERTIES[s.predicate]].append(s)
+        elif s.predicate in NOT_LINKS:
+            types.append(s)
+        elif s.value.kind == "iri":
+            links.append(s)
+        else:
+            other.append(s)
+    names = {key: _unique(found) for key, found in names.items()}
+    links_in, total_in = incoming(
+        store, iri, offset=(in_page - 1) * PAGE, limit=PAGE, exclude=ENTITY_LINKS
+    )
+    found, total_mentions = mentions(store, iri, mention_page)
+    about = claim_rows(
+        store,
+        f"{{ ?c dk:about <{iri}> }} UNION {{ ?c rdf:subject <{iri}> }} "
+        f"UNION {{ ?c rdf:object <{iri}> }}",
+    )
+    made = claim_rows(store, f"?c dk:claimant <{iri}> .")
+    quotes = claim_rows(store, f"?c dk:speaker <{iri}> .", kind="dk:Quote")
+    for rows in (about, made, quotes):
+        rows.sort(key=lambda r: (labels()(r.document), r.start or 0, r.iri))
+    return {
+        "names": names,
+        "type_statements": types,
+        "links": links,
+        "other": other,
+        "links_in": links_in,
+        "in_page": in_page,
+        "in_pages": max(1, -(-total_in // PAGE)),
+        "total_in": total_in,
+        "mentions": found,
+        "mention_page": mention_page,
+        "mention_pages": max(1, -(-total_mentions // MENTION_PAGE)),
+        "total_mentions": total_mentions,
+        "claims_about": about,
+        "claims_made": made,
+        "quotes": quotes,
+        "has_figures": any(r.kind == "quantity" for r in about),
+    }

@@ -1,0 +1,193 @@
+"""Dereferenceable IRIs: the server answers for every IRI Dadkhah mints.
+
+The request path after the host is mapped to the canonical IRI with the configured
+``base_iri`` (``/id/entity/raisi`` -> ``https://dadkhah.example/id/entity/raisi``), whatever
+host or port serves it, so a copy of the archive on another host answers for the same IRIs
+and exports stay valid when the archive moves. A base ending in ``#`` is not dereferenceable
+(browsers never send the fragment), so no route is added for one.
+
+``Accept`` picks a page (``text/html``, also the answer to ``*/*``) or the resource's
+description (``server.description``) in any RDF format of ``server.conneg.GRAPH_FORMATS``;
+a suffix (``.html``, ``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.trig``, ``.nq``) picks it
+explicitly, unless an IRI itself ends so. Answers carry ``Vary: Accept``, a
+``Content-Location`` naming the suffix URL of the variant sent, and ``Link`` headers to every
+alternate. An IRI the store does not hold is 404, a format it cannot offer 406. No 303: the
+IRIs name archival records and their descriptions, and one URL per variant is simpler.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.exceptions import NotAcceptable
+
+from dadkhah.export import closure, exists, quads_matching, value
+
+from . import conneg, document_view, entity_view, resource_view
+from .description import (
+    Statement,
+    description,
+    incoming,
+    outgoing,
+    serialize,
+    statements_of,
+)
+from .labels import base_iri, base_path, labels
+from .state import store_of
+
+bp = Blueprint("linked", __name__)
+
+HTML = "text/html"
+SUFFIXES: dict[str, str] = {".html": "html"} | {
+    fmt.suffix: name for name, (fmt, _) in conneg.GRAPH_FORMATS.items()
+}
+PAGE = 50
+
+
+@bp.record_once
+def _add_route(state: BlueprintSetupState) -> None:
+    base = state.app.config["DADKHAH"].base_iri
+    if base.endswith("/"):
+        state.add_url_rule(base_path(base) + "<path:rest>", "resource", resource)
+
+
+def _media_type(name: str) -> str:
+    return HTML if name == "html" else conneg.GRAPH_FORMATS[name][0].media_type
+
+
+def negotiate() -> str | None:
+    """``html`` or a format name of ``conneg.GRAPH_FORMATS``; None if nothing fits (406)."""
+    accept = request.accept_mimetypes
+    if not accept or all(value == "*/*" for value, _ in accept):
+        return "html"
+    offers = [HTML, "application/xhtml+xml"]
+    owner = {HTML: "html", "application/xhtml+xml": "html"}
+    for name, (fmt, _) in conneg.GRAPH_FORMATS.items():
+        for media in (fmt.media_type, *fmt.aliases):
+            if "/" in media and media not in owner:
+                owner[media] = name
+                offers.append(media)
+    best = accept.best_match(offers)
+    return owner[best] if best else None
+
+
+def _alternates(path: str, iri: str, is_graph: bool) -> list[tuple[str, str, str]]:
+    """(url, media type, name) of every variant of the resource at ``path``."""
+    found = [(path + suffix, _media_type(name), name) for suffix, name in SUFFIXES.items()]
+    if is_graph:
+        found.append((f"/dumps/dadkhah.trig?graph={iri}", "application/trig", "graph content"))
+    return found
+
+
+def resource(rest: str) -> Response:
+    store = store_of(current_app)
+    path = base_path() + rest
+    iri, fmt = base_iri() + rest, None
+    if not exists(store, iri):
+        for suffix, name in SUFFIXES.items():
+            if rest.endswith(suffix) and exists(store, iri[: -len(suffix)]):
+                iri, fmt, path = iri[: -len(suffix)], name, path[: -len(suffix)]
+                break
+        else:
+            return _not_found(iri)
+    suffixed = fmt is not None
+    fmt = fmt or negotiate()
+    if fmt is None:
+        raise NotAcceptable(
+            "this resource is offered as text/html, text/turtle, application/ld+json, "
+            "application/n-triples, application/rdf+xml, application/trig, application/n-quads"
+        )
+    is_graph = store.graph_exists(iri)
+    alternates = _alternates(path, iri, is_graph)
+    if request.method == "HEAD":
+        # The existence check above decides the status; HEAD builds no body.
+        response = Response(status=200, content_type=_content_type(fmt))
+    elif fmt == "html":
+        body = render_page(iri, is_graph, alternates)
+        response = Response(body, content_type=_content_type(fmt))
+    else:
+        data = serialize(description(store, iri), fmt)
+        response = Response(data, content_type=_content_type(fmt))
+    if not suffixed:
+        response.vary.add("Accept")
+        response.headers["Content-Location"] = path + _suffix_of(fmt)
+    response.headers["Link"] = ", ".join(
+        f'<{url}>; rel="alternate"; type="{media}"' for url, media, _ in alternates
+    )
+    return response
+
+
+def _content_type(fmt: str) -> str:
+    return "text/html; charset=utf-8" if fmt == "html" else _media_type(fmt)
+
+
+def fragments(iri: str, is_graph: bool, owned: list[ox.Quad]) -> list[tuple[str, list[Statement]]]:
+    """The fragment nodes of ``iri`` (``#target``, ``#quote``, a graph's ``#load-…``) with
+    their statements, so that every ``iri#part`` a page links to exists on this page."""
+    store = store_of(current_app)
+    prefix = iri + "#"
+    quads = [q for q in owned if value(q.subject).startswith(prefix)]
+    if is_graph:
+        quads += quads_matching(
+            store,
+            f"GRAPH <{iri}> {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?s), {ox.Literal(prefix)}))",
+        )
+    by_node: dict[str, list[ox.Quad]] = {}
+    for q in quads:
+        by_node.setdefault(value(q.subject), []).append(q)
+    return [(node[len(prefix) :], statements_of(found)) for node, found in sorted(by_node.items())]
+
+
+def _suffix_of(fmt: str) -> str:
+    return next(s for s, name in SUFFIXES.items() if name == fmt)
+
+
+def _not_found(iri: str) -> Response:
+    if negotiate() == "html":
+        body = render_template("not_found.html", iri=iri)
+        return Response(body, status=404, content_type="text/html; charset=utf-8")
+    return Response(f"404 Not Found\n\nno resource {iri} here\n", 404, mimetype="text/plain")
+
+
+def _page_arg(name: str) -> int:
+    return max(1, request.args.get(name, 1, type=int) or 1)
+
+
+def render_page(iri: str, is_graph: bool, alternates: list[tuple[str, str, str]]) -> str:
+    """The HTML page for ``iri``: a layout for its kind, then every statement about it."""
+    store = store_of(current_app)
+    types = resource_view.types_of(store, iri)
+    kind = resource_view.kind_of(types, is_graph)
+    in_page = _page_arg("in_page")
+    owned = closure(store, [iri])
+    context: dict[str, object] = {
+        "iri": iri, "kind": kind, "types": sorted(types), "alternates": alternates,
+        "is_graph": is_graph,
+    }  # fmt: skip
+    if kind == "entity":
+        context.update(
+            entity_view.context(
+                store, iri, in_page=in_page, mention_page=_page_arg("mentions_page")
+            )
+        )
+        template = "entity.html"
+    else:
+        context["statements"] = outgoing(store, iri)
+        links_in, total_in = incoming(store, iri, offset=(in_page - 1) * PAGE, limit=PAGE)
+        context.update(
+            links_in=links_in, total_in=total_in, in_page=in_page,
+            in_pages=max(1, -(-total_in // PAGE)),
+        )  # fmt: skip
+        template = f"{kind}.html"
+        if kind == "document":
+            context.update(document_view.context(store, iri))
+        elif kind in ("claim", "quote"):
+            context.update(resource_view.claim_context(store, iri, kind))
+        elif kind == "annotation":
+            context.update(resource_view.annotation_context(store, iri, owned))
+        elif kind == "graph":
+            context.update(resource_view.graph_context(store, iri))
+    context["fragments"] = fragments(iri, is_graph, owned)
+    labels().prefetch([iri, *types])
+    return render_template(template, **context)

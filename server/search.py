@@ -1,0 +1,164 @@
+"""Search over entity names (labels, aliases, transliterations) and document text.
+
+Kept simple on purpose: two SPARQL queries in Oxigraph (``CONTAINS`` over lower-cased
+literals), ranking and snippets in Python; in texts, whole-word matches count first. The
+registry is small and the texts few, so a scan answers in milliseconds; a full-text index
+can replace the queries without changing the page. An entity found through a pejorative
+label is listed under its own name, with the match marked as a pejorative some sources use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import Blueprint, current_app, render_template, request
+from markupsafe import Markup, escape
+
+from dadkhah.store import Store
+
+from .labels import labels
+from .state import store_of
+
+bp = Blueprint("search", __name__)
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DK = "https://dadkhah.example/ns#"
+FIELDS = {
+    SKOS + "prefLabel": ("name", 100, 80, 60),
+    "http://www.w3.org/2000/01/rdf-schema#label": ("name", 100, 80, 60),
+    "https://schema.org/name": ("name", 100, 80, 60),
+    SKOS + "altLabel": ("alias", 90, 70, 50),
+    DK + "transliteration": ("transliteration", 90, 70, 50),
+    DK + "pejorativeLabel": ("pejorative", 60, 40, 30),
+}
+"""Property: (what it is, score if equal, if a word starts with the query, if contained)."""
+MAX_QUERY = 200
+SNIPPETS = 3
+CONTEXT = 80
+
+
+@dataclass
+class Hit:
+    iri: str
+    score: int
+    kind: str  # "entity" or "document"
+    matched: list[tuple[str, str]] = field(default_factory=list)  # (field, text)
+    snippets: list[Markup] = field(default_factory=list)
+    occurrences: int = 0
+
+
+def _score(text: str, needle: str, scores: tuple[int, int, int]) -> int:
+    low = text.lower()
+    if low == needle:
+        return scores[0]
+    if low.startswith(needle) or f" {needle}" in low:
+        return scores[1]
+    return scores[2]
+
+
+def snippet(text: str, at: int, length: int) -> Markup:
+    """The words around one match, escaped, with the match in ``<mark>``."""
+    lo, hi = max(0, at - CONTEXT), min(len(text), at + length + CONTEXT)
+    before = ("…" if lo else "") + " ".join(text[lo:at].split(" ")[1 if lo else 0 :])
+    after = text[at + length : hi]
+    after = (after.rsplit(" ", 1)[0] if hi < len(text) else after) + ("…" if hi < len(text) else "")
+    return Markup("{}<mark>{}</mark>{}").format(
+        escape(before.replace("\n", " ")), text[at : at + length], escape(after.replace("\n", " "))
+    )
+
+
+def entities(store: Store, needle: str) -> list[Hit]:
+    literal = str(ox.Literal(needle))
+    preds = " ".join(f"<{p}>" for p in FIELDS)
+    rows = store.select(
+        f"SELECT DISTINCT ?e ?p ?l WHERE {{ VALUES ?p {{ {preds} }} ?e ?p ?l . "
+        f"FILTER(isIRI(?e) && CONTAINS(LCASE(STR(?l)), {literal})) }}"
+    )
+    hits: dict[str, Hit] = {}
+    for r in rows:
+        what, *scores = FIELDS[r["p"]]
+        hit = hits.setdefault(r["e"], Hit(r["e"], 0, "entity"))
+        hit.score = max(hit.score, _score(str(r["l"]), needle, tuple(scores)))  # type: ignore[arg-type]
+        if (what, r["l"]) not in hit.matched:
+            hit.matched.append((what, str(r["l"])))
+    for hit in hits.values():
+        hit.matched.sort(key=lambda m: (m[0] == "pejorative", m[0] != "name", m[1]))
+    return list(hits.values())
+
+
+def documents(store: Store, needle: str) -> list[Hit]:
+    literal = str(ox.Literal(needle))
+    rows = store.select(
+        "SELECT ?doc ?text (SAMPLE(?t) AS ?title) WHERE { ?doc a dk:SourceDocument ; "
+        "dk:capture/dk:normalizedText ?text OPTIONAL { ?doc dcterms:title ?t } "
+        f"FILTER(CONTAINS(LCASE(?text), {literal}) || CONTAINS(LCASE(STR(?t)), {literal})) }} "
+        "GROUP BY ?doc ?text"
+    )
+    found = []
+    for r in rows:
+        text = str(r["text"])
+        words = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(needle)}(?!\w)", text, re.I)]
+        low = text.lower()
+        spots, at = [], low.find(needle)
+        while at >= 0:
+            spots.append(at)
+            at = low.find(needle, at + len(needle))
+        if words:  # whole words first: "Evin" should not show "achi-evin-g"
+            spots = words
+        in_title = needle in str(r["title"] or "").lower()
+        score = 5 + min(len(words), 20) + min(len(spots), 5) + (30 if in_title else 0)
+        hit = Hit(r["doc"], score, "document")
+        hit.occurrences = len(spots)
+        hit.snippets = [snippet(text, s, len(needle)) for s in spots[:SNIPPETS]]
+        found.append(hit)
+    return found
+
+
+def search(store: Store, query: str) -> list[Hit]:
+    """Entities and documents matching ``query``, best first."""
+    needle = " ".join(query.split()).lower()[:MAX_QUERY]
+    if len(needle) < 2:
+        return []
+    hits = entities(store, needle) + documents(store, needle)
+    names = labels()
+    names.prefetch(h.iri for h in hits)
+    hits.sort(key=lambda h: (-h.score, h.kind, names(h.iri).lower(), h.iri))
+    return hits
+
+
+def types(store: Store, hits: list[Hit]) -> dict[str, list[str]]:
+    if not hits:
+        return {}
+    values = " ".join(f"<{h.iri}>" for h in hits)
+    found: dict[str, list[str]] = {}
+    for r in store.select(
+        f"SELECT ?x ?t WHERE {{ VALUES ?x {{ {values} }} ?x a ?t FILTER(STRSTARTS(STR(?t), "
+        f'"{DK}")) }} ORDER BY ?t'
+    ):
+        found.setdefault(r["x"], []).append(r["t"])
+    labels().prefetch(t for ts in found.values() for t in ts)
+    return found
+
+
+@bp.route("/search")
+def search_page() -> str:
+    query = request.args.get("q", "")
+    store = store_of(current_app)
+    hits = search(store, query)
+    return render_template(
+        "search.html", query=query, hits=hits, types=types(store, hits),
+        descriptions=descriptions(store, [h.iri for h in hits if h.kind == "entity"]),
+    )  # fmt: skip
+
+
+def descriptions(store: Store, iris: list[str]) -> dict[str, str]:
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in iris)
+    rows = store.select(
+        f"SELECT ?x (SAMPLE(?d) AS ?desc) WHERE {{ VALUES ?x {{ {values} }} "
+        "?x schema:description ?d } GROUP BY ?x"
+    )
+    return {r["x"]: str(r["desc"]) for r in rows}

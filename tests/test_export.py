@@ -1,0 +1,265 @@
+"""Dumps are deterministic, lossless and scoped: ``dadkhah.export``, the CLI and ``/dumps``.
+
+Round trips go through a fresh pyoxigraph store and compare with rdflib's isomorphism test,
+graph by graph, provenance graphs included.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+
+from dadkhah.cli import cli
+from dadkhah.export import FORMATS, Scope, chunks, sorted_graph, write
+from dadkhah.store import EmbeddedStore
+
+BASE = "https://dadkhah.example/id/"
+
+DOC = "000_db2d29c75dffccd4"
+DOC_IRI = f"{BASE}document/{DOC}"
+EVIN = f"{BASE}entity/evin-prison"
+
+
+def dump(store: EmbeddedStore, fmt: str, scope: Scope | None = None, gz: bool = False) -> bytes:
+    out = io.BytesIO()
+    write(store, out, fmt, scope, gz=gz)
+    return out.getvalue()
+
+
+def rdflib_graphs(store: ox.Store | EmbeddedStore) -> dict[str, Graph]:
+    """Every named graph of a store as an rdflib Graph, keyed by graph IRI."""
+    raw = store.oxigraph if isinstance(store, EmbeddedStore) else store
+    found: dict[str, Graph] = {}
+    for name in raw.named_graphs():
+        triples = [q.triple for q in raw.quads_for_pattern(None, None, None, name)]
+        data = ox.serialize(triples, None, ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        found[name.value] = Graph().parse(data=data, format="nt")
+    return found
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_two_exports_are_byte_identical(corpus_store: EmbeddedStore, fmt: str) -> None:
+    first, second = dump(corpus_store, fmt), dump(corpus_store, fmt)
+    assert first and first == second
+
+
+def test_gzip_exports_are_byte_identical_and_decompress_to_the_plain_dump(
+    corpus_store: EmbeddedStore,
+) -> None:
+    one, two = dump(corpus_store, "nquads", gz=True), dump(corpus_store, "nquads", gz=True)
+    assert one == two and one[:2] == b"\x1f\x8b"
+    assert gzip.decompress(one) == dump(corpus_store, "nquads")
+
+
+def test_trig_round_trip_is_isomorphic_per_named_graph(
+    corpus_store: EmbeddedStore,
+) -> None:
+    fresh = ox.Store()
+    fresh.load(dump(corpus_store, "trig"), ox.RdfFormat.TRIG)
+    before, after = rdflib_graphs(corpus_store), rdflib_graphs(fresh)
+    assert len(before) >= 20 and before.keys() == after.keys()
+    assert any(g.endswith("/provenance") for g in after)
+    for name, graph in before.items():
+        assert isomorphic(graph, after[name]), name
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "jsonld"])
+def test_other_dataset_formats_round_trip(corpus_store: EmbeddedStore, fmt: str) -> None:
+    fresh = ox.Store()
+    fresh.load(
+        dump(corpus_store, fmt), ox.RdfFormat.N_QUADS if fmt == "nquads" else ox.RdfFormat.JSON_LD
+    )
+    before, after = rdflib_graphs(corpus_store), rdflib_graphs(fresh)
+    assert before.keys() == after.keys()
+    assert all(isomorphic(before[n], after[n]) for n in before)
+
+
+def test_turtle_union_round_trip_is_isomorphic(corpus_store: EmbeddedStore) -> None:
+    union = Graph()
+    for graph in rdflib_graphs(corpus_store).values():
+        union += graph
+    loaded = Graph().parse(data=dump(corpus_store, "turtle").decode("utf-8"), format="turtle")
+    assert len(loaded) == corpus_store.union_triple_count()
+    assert isomorphic(union, loaded)
+
+
+def test_turtle_uses_the_project_prefixes_in_their_order(corpus_store: EmbeddedStore) -> None:
+    head = dump(corpus_store, "turtle").decode().splitlines()[:3]
+    assert head == [
+        "@prefix dk: <https://dadkhah.example/ns#> .",
+        "@prefix oa: <http://www.w3.org/ns/oa#> .",
+        "@prefix prov: <http://www.w3.org/ns/prov#> .",
+    ]
+
+
+def test_nquads_are_sorted_within_each_graph(corpus_store: EmbeddedStore) -> None:
+    lines = dump(corpus_store, "nquads").decode().splitlines()
+    graphs: dict[str, list[str]] = {}
+    for line in lines:
+        graphs.setdefault(line.rsplit(" ", 2)[-2], []).append(line)
+    assert len(graphs) >= 20
+    for graph_lines in graphs.values():
+        keys = [ox.parse(line.encode(), ox.RdfFormat.N_QUADS) for line in graph_lines]
+        ordered = [next(iter(k)) for k in keys]
+        assert ordered == sorted(
+            ordered, key=lambda q: (str(q.subject), str(q.predicate), str(q.object))
+        )
+
+
+def test_blank_nodes_are_canonicalized_so_order_does_not_depend_on_labels() -> None:
+    p, g = ox.NamedNode("http://ex/p"), ox.NamedNode("http://ex/g")
+    one = [
+        ox.Quad(ox.NamedNode("http://ex/s"), p, ox.BlankNode("zz"), g),
+        ox.Quad(ox.BlankNode("zz"), p, ox.Literal("x"), g),
+    ]
+    two = [
+        ox.Quad(ox.NamedNode("http://ex/s"), p, ox.BlankNode("aa"), g),
+        ox.Quad(ox.BlankNode("aa"), p, ox.Literal("x"), g),
+    ]
+    assert sorted_graph(one) == sorted_graph(two)
+
+
+def graph_names(data: bytes) -> set[str]:
+    return {
+        q.graph_name.value
+        for q in ox.parse(data, ox.RdfFormat.N_QUADS)
+        if isinstance(q.graph_name, ox.NamedNode)
+    }
+
+
+def test_document_scope_holds_its_graph_annotation_graphs_and_their_provenance(
+    corpus_store: EmbeddedStore,
+) -> None:
+    names = graph_names(dump(corpus_store, "nquads", Scope(document=DOC_IRI)))
+    assert names == {
+        f"{BASE}graph/document/{DOC}",
+        f"{BASE}graph/document/{DOC}/provenance",
+        f"{BASE}graph/annotations/{DOC}",
+        f"{BASE}graph/annotations/{DOC}/provenance",
+    }
+
+
+def test_graph_scope_holds_the_graph_and_its_provenance(corpus_store: EmbeddedStore) -> None:
+    graph = f"{BASE}graph/registry/registry"
+    assert graph_names(dump(corpus_store, "nquads", Scope(graph=graph))) == {
+        graph,
+        graph + "/provenance",
+    }
+
+
+def test_entity_scope_holds_its_description_statements_about_it_and_evidence(
+    corpus_store: EmbeddedStore,
+) -> None:
+    data = dump(corpus_store, "trig", Scope(entity=EVIN))
+    ds = ox.Dataset(ox.parse(data, ox.RdfFormat.TRIG))
+    evin = ox.NamedNode(EVIN)
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    assert any(q.predicate.value == skos + "prefLabel" for q in ds.quads_for_subject(evin))
+    # the relation claims, and their evidence with its quote selector
+    claim = ox.NamedNode(f"{BASE}claim/003_0b376dec0ab0c89d/massacre-took-place-at-evin")
+    assert list(ds.quads_for_subject(claim))
+    evidence = ox.NamedNode(
+        f"{BASE}annotation/003_0b376dec0ab0c89d/massacre-took-place-at-evin#quote"
+    )
+    assert any(q.predicate.value.endswith("#exact") for q in ds.quads_for_subject(evidence))
+    # mentions with their selectors, and the provenance of every graph involved
+    subjects = {q.subject.value for q in ds}
+    assert any("mention-" in s and s.endswith("evin-prison#position") for s in subjects)
+    names = {q.graph_name.value for q in ds if isinstance(q.graph_name, ox.NamedNode)}
+    assert f"{BASE}graph/registry/registry/provenance" in names
+    # nothing unrelated: no other entity's names
+    raisi = ox.NamedNode(f"{BASE}entity/raisi")
+    assert not list(ds.quads_for_subject(raisi))
+
+
+def test_unknown_scope_is_an_error(corpus_store: EmbeddedStore) -> None:
+    from dadkhah.export import ExportError
+
+    with pytest.raises(ExportError):
+        list(chunks(corpus_store, "trig", Scope(entity=f"{BASE}entity/nobody")))
+    with pytest.raises(ExportError):
+        list(chunks(corpus_store, "yaml"))
+
+
+# ---------------------------------------------------------------------- CLI
+
+
+def test_cli_export_formats_scopes_and_gzip(
+    corpus_store_dir: object, tmp_path: object, runner: CliRunner
+) -> None:
+    import shutil
+    from pathlib import Path
+
+    store = Path(str(tmp_path)) / "store"
+    shutil.copytree(str(corpus_store_dir), store)
+    out = Path(str(tmp_path)) / "evin.trig.gz"
+    base = ["--store", str(store), "--base-iri", BASE, "export"]
+    result = runner.invoke(
+        cli, [*base, "--format", "trig", "--entity", "evin-prison", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    text = gzip.decompress(out.read_bytes()).decode()
+    assert "evin-prison" in text and text.startswith("@prefix dk:")
+    result = runner.invoke(cli, [*base, "--format", "nquads", "--document", DOC])
+    assert result.exit_code == 0 and graph_names(result.stdout_bytes)
+    result = runner.invoke(cli, [*base, "--format", "jsonld", "--graph", "graph/registry/registry"])
+    assert result.exit_code == 0 and json.loads(result.stdout_bytes)
+    result = runner.invoke(cli, [*base, "--graph", "x", "--entity", "y"])
+    assert result.exit_code == 2
+    result = runner.invoke(cli, [*base, "--entity", "nobody"])
+    assert result.exit_code == 1 and "no entity" in result.output
+
+
+# ---------------------------------------------------------------------- HTTP
+
+
+def test_http_dump_is_the_cli_dump(client: object, corpus_store: EmbeddedStore) -> None:
+    response = client.get("/dumps/dadkhah.trig")  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    assert response.mimetype == "application/trig"
+    assert response.get_data() == dump(corpus_store, "trig")
+
+
+def test_http_dump_gzip_by_suffix_and_by_accept_encoding(client: object) -> None:
+    plain = client.get("/dumps/dadkhah.nq").get_data()  # type: ignore[attr-defined]
+    suffixed = client.get("/dumps/dadkhah.nq.gz")  # type: ignore[attr-defined]
+    assert suffixed.mimetype == "application/gzip"
+    assert "Content-Encoding" not in suffixed.headers
+    assert gzip.decompress(suffixed.get_data()) == plain
+    encoded = client.get("/dumps/dadkhah.nq", headers={"Accept-Encoding": "gzip"})  # type: ignore[attr-defined]
+    assert encoded.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in encoded.headers["Vary"]
+    assert gzip.decompress(encoded.get_data()) == plain
+
+
+def test_http_scoped_dumps_and_refusals(client: object) -> None:
+    ok = client.get("/dumps/dadkhah.jsonld?entity=evin-prison")  # type: ignore[attr-defined]
+    assert ok.status_code == 200 and "evin-prison" in ok.get_data(as_text=True)
+    assert client.get("/dumps/dadkhah.ttl?document=nope").status_code == 404  # type: ignore[attr-defined]
+    assert client.get("/dumps/dadkhah.trig?graph=graph/none").status_code == 404  # type: ignore[attr-defined]
+    assert client.get("/dumps/dadkhah.xlsx").status_code == 404  # type: ignore[attr-defined]
+    both = client.get("/dumps/dadkhah.trig?graph=a&entity=b")  # type: ignore[attr-defined]
+    assert both.status_code == 400
+
+
+def test_void_lists_dumps_and_endpoint(client: object) -> None:
+    response = client.get("/void", headers={"Accept": "text/turtle"})  # type: ignore[attr-defined]
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    g = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    void = "http://rdfs.org/ns/void#"
+    dcat = "http://www.w3.org/ns/dcat#"
+    dumps = {str(o) for o in g.objects(None, URIRef(void + "dataDump"))}
+    assert "http://localhost/dumps/dadkhah.trig" in dumps
+    assert "http://localhost/dumps/dadkhah.nq.gz" in dumps
+    assert (None, URIRef(void + "sparqlEndpoint"), URIRef("http://localhost/sparql")) in g
+    assert (None, URIRef(dcat + "endpointURL"), URIRef("http://localhost/sparql")) in g
+    assert len(set(g.subjects(URIRef(dcat + "downloadURL"), None))) == 10
+    for url in dumps:
+        assert client.get(url.removeprefix("http://localhost")).status_code == 200  # type: ignore[attr-defined]

@@ -1,0 +1,270 @@
+"""Pages for people: what each page shows, and that untrusted values reach it as text."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from dadkhah.iris import Minter
+from dadkhah.resources import corpus_dir
+from dadkhah.store import EmbeddedStore
+from loaders.commit import discover, load_paths
+from server.highlight import Span, render
+
+BASE = "https://dadkhah.example/id/"
+XSS_DATA = Path(__file__).resolve().parent / "data" / "pages-xss"
+EVIN = "/id/entity/evin-prison"
+DOC = "003_0b376dec0ab0c89d"
+
+
+def text(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+class Collector(HTMLParser):
+    """Ids, links and the nesting of a page, checking every element it opens is closed."""
+
+    VOID = {"meta", "link", "br", "input", "img", "hr", "source"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.stack: list[str] = []
+        self.scripts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(str(values["id"]))
+        if tag == "a" and values.get("href"):
+            self.links.append(str(values["href"]))
+        if tag == "script":
+            self.scripts.append(str(values.get("src")))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, (tag, self.stack[-5:])
+        self.stack.pop()
+
+
+def parsed(html: str) -> Collector:
+    collector = Collector()
+    collector.feed(html)
+    assert collector.stack == []
+    return collector
+
+
+def test_landing_page_has_statistics_and_links_to_everything(client: FlaskClient) -> None:
+    page = text(client, "/")
+    links = parsed(page).links
+    for target in (
+        "/dumps/dadkhah.trig",
+        "/dumps/dadkhah.nq.gz",
+        "/void",
+        "/ontology",
+        "/shapes",
+        "/sparql",
+        "/query",
+        "/ontology/alignment.ttl",
+        "/documents",
+        "/persons",
+        "/organizations",
+        "/places",
+        "/events",
+        "/works",
+        "/claims",
+    ):
+        assert target in links, target
+    assert re.search(r"<b>5</b><a href=\"/documents\">documents</a>", page)
+    assert "<b>106</b>" in page and "<b>25</b>" in page  # claims, persons
+
+
+def test_entity_page_shows_names_links_mentions_and_claims(client: FlaskClient) -> None:
+    page = text(client, EVIN)
+    found = parsed(page)
+    assert "<h1>Evin Prison</h1>" in page
+    assert "Also called" in page and ">Evin<" in page
+    assert "located in" in page and ">Tehran</a>" in page  # outgoing, by label
+    assert "took place at" in page and "1988 mass executions of political prisoners in Iran" in page
+    assert "graph/registry/registry" in page  # the graph each statement comes from
+    anchors = [link for link in found.links if "#annotation/" in link]
+    assert len(anchors) >= 3
+    for link in anchors:
+        path, fragment = link.split("#", 1)
+        assert fragment in parsed(text(client, path)).ids, link
+    assert "Claims about Evin Prison" in page
+    assert "Prior to him, a senior official" in page  # the sentence of a mention
+
+
+def test_entity_page_paginates_incoming_links_and_mentions(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = text(client, "/id/agent/dadkhah-curators")  # the annotator of ~460 annotations
+    assert "page 1 of 10" in page and "in_page=2#incoming" in page
+    last = text(client, "/id/agent/dadkhah-curators?in_page=10")
+    assert "page 10 of 10" in last and "in_page=9#incoming" in last
+    from server import entity_view
+
+    monkeypatch.setattr(entity_view, "MENTION_PAGE", 10)
+    mek = text(client, "/id/entity/mek?mentions_page=7")
+    assert "page 7 of 7" in mek and mek.count('class="in-context"') == 9
+
+
+def test_pejorative_labels_are_marked_never_used_as_names(client: FlaskClient) -> None:
+    page = text(client, "/id/entity/mek")
+    title = page[page.index("<title>") : page.index("</title>")]
+    heading = page[page.index("<h1>") : page.index("</h1>")]
+    assert "Monafeqin" not in title + heading
+    names = page[page.index('<section id="names">') : page.index('<dt class="pejorative">')]
+    assert "Monafeqin" not in names
+    marked = page[page.index('<dt class="pejorative">') :]
+    assert "Monafeqin" in marked[: marked.index("</dd>")]
+    assert "not names of this entity" in marked[: marked.index("</dd>")]
+
+
+def test_document_page_shows_fixity_provenance_and_annotated_text(client: FlaskClient) -> None:
+    page = text(client, f"/id/document/{DOC}")
+    data = (corpus_dir() / "documents" / f"{DOC}.txt").read_bytes()
+    assert hashlib.sha256(data).hexdigest() in page
+    assert f"{len(data):,} bytes" in page
+    assert "text/plain" in page and "Provenance" in page and "loader 0.1.0" in page
+    found = parsed(page)
+    assert 'class="evidence claim"' in page and 'class="mention"' in page
+    assert "artefact" in page  # dimmed scraping artefacts
+    assert re.search(r'title="Evin Prison \([^"]*place[^"]*\)"', page)
+    assert re.search(r'title="claim: [^"]+"', page)
+    assert any(link.startswith("/id/claim/") for link in found.links)
+    assert any(i.startswith("annotation/") for i in found.ids)
+    assert "Claims stated in this document" in page
+
+
+def test_claims_compared_side_by_side(client: FlaskClient, corpus_store: EmbeddedStore) -> None:
+    page = text(client, "/claims?about=massacre-1988")
+    expected = corpus_store.select(
+        f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c dk:about <{BASE}entity/massacre-1988> }}"
+    )[0]["n"]
+    assert page.count('class="figure"') == expected
+    assert "number of people executed" in page and "more than 30,000" in page
+    assert "“ordered the execution of more than 30,000 political prisoners”" in page
+    assert 'class="group"' in page  # grouped by claimant
+    assert client.get("/claims?about=nobody").status_code == 404
+    index = text(client, "/claims")
+    assert "/claims?about=" in index and "page 1 of 2" in index
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("persons", 25), ("organizations", 22), ("places", 11), ("events", 12), ("works", 6)],
+)
+def test_index_pages_list_every_entity_of_their_class(
+    client: FlaskClient, name: str, count: int
+) -> None:
+    page = text(client, f"/{name}")
+    assert len([a for a in parsed(page).links if a.startswith("/id/entity/")]) == count
+
+
+def test_documents_index(client: FlaskClient) -> None:
+    links = parsed(text(client, "/documents")).links
+    assert len([a for a in links if a.startswith("/id/document/")]) == 5
+
+
+def test_search_ranks_names_first_and_shows_snippets(client: FlaskClient) -> None:
+    page = text(client, "/search?q=Evin")
+    first = re.search(r'<div class="hit">\s*<a href="([^"]+)"', page)
+    assert first and first.group(1) == EVIN
+    assert "<mark>Evin</mark>" in page and "occurrence" in page
+    raisi = text(client, "/search?q=raeesi")
+    assert "/id/entity/raisi" in raisi and "transliteration" in raisi
+    slur = text(client, "/search?q=monafeqin")
+    assert "/id/entity/mek" in slur and "pejorative label" in slur
+    assert "results for" in text(client, "/search?q=%22%3E%3Cscript%3E")
+
+
+def test_query_page_posts_to_the_endpoint_and_its_examples_run(client: FlaskClient) -> None:
+    page = text(client, "/query")
+    assert '<form id="query-form" action="/sparql" method="post"' in page
+    assert "<textarea" in page and "/static/query.js" in page
+    from server.pages import EXAMPLES, prologue
+
+    for name, _, query in EXAMPLES:
+        assert text(client, f"/query?example={name}")
+        response = client.post(
+            "/sparql",
+            data={"query": prologue() + query},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert response.status_code == 200, name
+        assert response.get_json()["results"]["bindings"], name
+
+
+# ---------------------------------------------------------------------- escaping
+
+
+@pytest.fixture
+def hostile_app(corpus_store: EmbeddedStore) -> Flask:
+    """The corpus plus a registry, a document and annotations full of markup."""
+    from server import create_app
+
+    outcomes = list(load_paths(corpus_store, discover([str(XSS_DATA)]), Minter(BASE)))
+    assert len(outcomes) == 3 and not [o for o in outcomes if o.error]
+    return create_app({"store": corpus_store.path, "base_iri": BASE}, store=corpus_store)
+
+
+HOSTILE_PAGES = [
+    "/id/entity/mallory",
+    "/id/document/xss-doc",
+    "/search?q=mallory",
+    "/search?q=window",
+    "/persons",
+    "/claims?about=mallory",
+    "/claims",
+    "/id/claim/xss-doc/hostile-claim",
+    "/id/quote/xss-doc/hostile-quote",
+    "/id/annotation/xss-doc/hostile-claim",
+    "/id/agent/script-window---xss-annotator---1--script",
+    "/documents",
+    "/",
+]
+
+
+def test_markup_in_labels_texts_and_annotations_is_escaped(hostile_app: Flask) -> None:
+    client = hostile_app.test_client()
+    for path in HOSTILE_PAGES:
+        page = text(client, path)
+        assert "<script>window" not in page, path
+        assert "<img src=x" not in page and "<svg onload" not in page, path
+        assert all(src and src.startswith("/static/") for src in parsed(page).scripts), path
+    entity = text(client, "/id/entity/mallory")
+    assert "&lt;script&gt;window.__xss_label = 1&lt;/script&gt;Mallory" in entity
+    assert "&lt;svg onload=" in entity
+    doc = text(client, "/id/document/xss-doc")
+    assert "&lt;img src=x onerror=" in doc
+
+
+# ---------------------------------------------------------------------- highlighting
+
+
+def test_highlighting_nests_crossing_spans_and_links_the_innermost_mention() -> None:
+    sample = "Ebrahim Raisi ordered <b>30,000</b> killed."
+    html = str(render(sample, [
+        Span(0, 13, "mention", "m1", "mention", "Raisi (person)", "/id/entity/raisi"),
+        Span(8, 34, "evidence", "c1", "evidence claim", 'claim "x"', "/id/claim/b/c"),
+        Span(0, len(sample), "segment", "s1", "seg", "title"),
+    ]))  # fmt: skip
+    found = parsed(html)
+    assert found.ids == {"m1", "c1", "s1"}  # each id once, on the first piece
+    assert '<a href="/id/entity/raisi" title="Raisi (person) · claim &#34;x&#34;">Raisi</a>' in html
+    assert "&lt;b&gt;30,000&lt;/b" in html and "<b>" not in html
+    assert re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">") == sample
+    assert "<a" not in re.sub(r"<a [^>]*>[^<]*</a>", "", html)  # links hold text only
