@@ -6,9 +6,11 @@ and an exit code: 0 success, 1 rejected input or bad query, 2 usage or environme
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,12 @@ QUERY_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
 }
+def export_formats() -> tuple[str, ...]:
+    from .export import FORMATS
+
+    return FORMATS
+
+
 GRAPH_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
@@ -48,7 +56,10 @@ class Context:
         return self._store
 
     def close(self) -> None:
-        self._store = None  # pyoxigraph releases the lock when the store is dropped
+        """Drop the store: pyoxigraph releases the directory's lock when it is collected."""
+        if self._store is not None:
+            self._store = None
+            gc.collect()
 
 
 def _fail(err: DadkhahError) -> None:
@@ -68,6 +79,41 @@ def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
         ctx.obj = Context(load_settings({"store": store, "base_iri": base_iri}))
     except DadkhahError as err:
         _fail(err)
+    ctx.call_on_close(ctx.obj.close)
+
+
+class _Progress:
+    """Inputs done, rate and ETA on stderr: redrawn in place on a terminal (five times a
+    second at most), one line every ten seconds otherwise (logs of long loads)."""
+
+    def __init__(self, total: int, label: str):
+        self.total, self.label = total, label
+        self.done = self.triples = 0
+        self.started = self.shown = time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def step(self, triples: int, name: str) -> None:
+        self.done += 1
+        self.triples += triples
+        now = time.monotonic()
+        if now - self.shown >= (0.2 if self.tty else 10.0) or self.done == self.total:
+            self.shown = now
+            self.draw(now, name)
+
+    def draw(self, now: float, name: str) -> None:
+        elapsed = max(now - self.started, 1e-9)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate else 0.0
+        eta = f"{int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
+        line = (
+            f"{self.label} {self.done}/{self.total} ({100 * self.done // self.total}%) "
+            f"{rate:.1f} inputs/s {self.triples / elapsed:,.0f} triples/s ETA {eta} {name}"
+        )
+        click.echo(f"\r{line[:150]}\x1b[K" if self.tty else line, err=True, nl=not self.tty)
+
+    def close(self) -> None:
+        if self.tty:
+            click.echo("", err=True)
 
 
 def _run_load(obj: Context, paths: tuple[str, ...], *, dry_run: bool) -> int:
@@ -80,20 +126,14 @@ def _run_load(obj: Context, paths: tuple[str, ...], *, dry_run: bool) -> int:
     triples = 0
     rejected = []
     minter = Minter(obj.settings.base_iri)
-    with click.progressbar(
-        load_paths(obj.store, items, minter, dry_run=dry_run),
-        length=len(items),
-        label="validating" if dry_run else "loading",
-        show_pos=True,
-        show_eta=True,
-        file=sys.stderr,
-        item_show_func=lambda o: Path(o.source).name if o else None,
-    ) as outcomes:
-        for outcome in outcomes:
-            counts[outcome.status] = counts.get(outcome.status, 0) + 1
-            triples += outcome.triples
-            if outcome.error:
-                rejected.append(outcome)
+    progress = _Progress(len(items), "validating" if dry_run else "loading")
+    for outcome in load_paths(obj.store, items, minter, dry_run=dry_run):
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        triples += outcome.triples
+        if outcome.error:
+            rejected.append(outcome)
+        progress.step(outcome.triples, Path(outcome.source).name)
+    progress.close()
     for outcome in rejected:
         click.echo(f"rejected: {outcome.error}", err=True)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
@@ -208,18 +248,60 @@ def _table(result: ox.QuerySolutions) -> None:
     click.echo(f"({len(rows)} rows)", err=True)
 
 
+def _scope_iri(value: str | None, kind: str, settings: Settings) -> str | None:
+    """An IRI as given, or an identifier turned into one under the configured base."""
+    if value is None or "://" in value:
+        return value
+    minter = Minter(settings.base_iri)
+    try:
+        if kind == "graph":
+            return settings.base_iri + value.lstrip("/")
+        return str(minter.document(value) if kind == "document" else minter.entity(value))
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint=f"--{kind}") from None
+
+
 @cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default stdout).")
-@click.option("--format", "fmt", type=click.Choice(list(GRAPH_FORMATS)), default="turtle")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(export_formats())),
+    default="turtle",
+    show_default=True,
+    help="turtle, ntriples, rdfxml: the union graph; trig, nquads, jsonld: every named graph.",
+)
+@click.option("--graph", metavar="IRI", help="Only this named graph (and its provenance).")
+@click.option("--document", metavar="ID|IRI", help="Only this document's graphs.")
+@click.option("--entity", metavar="ID|IRI", help="Only this entity and statements about it.")
+@click.option("--gzip", "gz", is_flag=True, help="Compress (implied by an -o name ending .gz).")
 @click.pass_obj
-def export(obj: Context, output: str | None, fmt: str) -> None:
-    """Export the union graph (every named graph merged) as Turtle or another RDF format."""
+def export(
+    obj: Context,
+    output: str | None,
+    fmt: str,
+    graph: str | None,
+    document: str | None,
+    entity: str | None,
+    gz: bool,
+) -> None:
+    """Export a deterministic dump: same store, same bytes (see dadkhah.export)."""
+    from .export import Scope, write
+
+    if sum(x is not None for x in (graph, document, entity)) > 1:
+        raise click.UsageError("give at most one of --graph, --document, --entity")
+    scope = Scope(
+        graph=_scope_iri(graph, "graph", obj.settings),
+        document=_scope_iri(document, "document", obj.settings),
+        entity=_scope_iri(entity, "entity", obj.settings),
+    )
+    gz = gz or bool(output and output.endswith(".gz"))
     try:
         if output:
             with Path(output).open("wb") as handle:
-                obj.store.export_union(handle, GRAPH_FORMATS[fmt])
+                write(obj.store, handle, fmt, scope, gz=gz)
         else:
-            obj.store.export_union(sys.stdout.buffer, GRAPH_FORMATS[fmt])
+            write(obj.store, sys.stdout.buffer, fmt, scope, gz=gz)
     except DadkhahError as err:
         _fail(err)
 
@@ -227,23 +309,56 @@ def export(obj: Context, output: str | None, fmt: str) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option(
+    "--query-timeout",
+    type=float,
+    help="Seconds before a query is stopped [env DADKHAH_QUERY_TIMEOUT].",
+)
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
 @click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn.")
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, threads: int, dev: bool) -> None:
-    """Serve the SPARQL endpoint and pages; an empty store gets the bundled corpus first."""
+def serve(
+    obj: Context,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    query_timeout: float | None,
+    access_log: bool,
+    dev: bool,
+) -> None:
+    """Serve the SPARQL endpoint and pages; an empty store gets the bundled corpus first.
+
+    A private `oxigraph serve` on a loopback port owns the store and enforces the query
+    time limit; set DADKHAH_UPDATE_TOKEN to enable writes.
+    """
+    import dataclasses
+
     try:
-        if obj.store.quad_count() == 0:
+        settings = obj.settings
+        if query_timeout is not None:
+            settings = dataclasses.replace(settings, query_timeout=query_timeout)
+        if not settings.remote and obj.store.quad_count() == 0:
             click.echo("empty store: loading the bundled corpus first", err=True)
             status = _run_load(obj, (str(corpus_dir()),), dry_run=False)
             if status:
                 sys.exit(status)
+        obj.close()
+        from server.serve import run
+
+        run(
+            settings,
+            host=host,
+            port=port,
+            threads=threads,
+            workers=workers,
+            access_log=access_log,
+            dev=dev,
+        )
     except DadkhahError as err:
         _fail(err)
-    obj.close()
-    from server.serve import run
-
-    run(obj.settings, host=host, port=port, threads=threads, dev=dev)
 
 
 def main() -> None:

@@ -5,21 +5,24 @@ default graph unless told otherwise. Writes replace whole named graphs (a unit's
 its provenance graph) in one Oxigraph transaction, so a load is all or nothing.
 
 One process owns an on-disk store (RocksDB's lock); opening it from a second process raises
-``StoreInUse`` with advice instead of an I/O error.
+``StoreInUse`` with advice instead of an I/O error. Opening it for writing first undoes a
+bulk write that a killed process left unfinished (``dadkhah.journal``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from . import journal
 from .errors import QueryError, StoreInUse
 from .namespaces import DK, PREFIXES
-from .units import LoadUnit
+from .ntriples import Triples
+from .units import LoadUnit, PreparedUnit
 
 if TYPE_CHECKING:
     from .remote import RemoteStore
@@ -29,7 +32,9 @@ GraphName = str | None
 """A named graph's IRI, or None for the default graph."""
 
 
-def _ntriples(graph: Graph) -> str:
+def _ntriples(graph: Graph | Triples) -> str:
+    if isinstance(graph, Triples):
+        return graph.ntriples()
     return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
 
 
@@ -38,6 +43,7 @@ class EmbeddedStore:
 
     def __init__(self, path: str | None, *, read_only: bool = False):
         self.path = path
+        self.recovered: list[str] = []
         if path is None:
             self._store = ox.Store()
             return
@@ -51,6 +57,8 @@ class EmbeddedStore:
             if "lock" in str(err).lower():
                 raise StoreInUse(path) from None
             raise
+        if not read_only:
+            self.recovered = journal.recover(self._store)  # normally nothing to undo
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -97,14 +105,15 @@ class EmbeddedStore:
         assert isinstance(result, ox.QueryBoolean)
         return bool(result)
 
-    def fingerprint(self, graph: URIRef) -> str | None:
+    def fingerprint(self, graph: URIRef | str) -> str | None:
         """The fingerprint recorded for ``graph`` in its provenance graph, if it is loaded."""
         found = list(
             self._store.quads_for_pattern(
                 ox.NamedNode(str(graph)), ox.NamedNode(str(DK.fingerprint)), None, None
             )
         )
-        return found[0].object.value if found else None
+        value = found[0].object if found else None
+        return value.value if isinstance(value, ox.Literal | ox.NamedNode) else None
 
     def named_graphs(self) -> Iterator[str]:
         for g in self._store.named_graphs():
@@ -153,9 +162,31 @@ class EmbeddedStore:
         """Replace (or, with None, drop) each graph, all in one transaction."""
         self._store.update(graphs_update(graphs))
 
-    def replace(self, unit: LoadUnit) -> None:
-        """Replace the unit's graph and provenance graph in one transaction."""
+    def replace(self, unit: LoadUnit | PreparedUnit) -> None:
+        """Replace the unit's graph and provenance graph in one transaction.
+
+        A prepared unit whose graphs the store does not hold yet (the common case in a large
+        load) goes through Oxigraph's N-Quads parser in one transaction (``Store.load``,
+        about 20% less CPU than parsing the same triples as an INSERT DATA update);
+        replacing graphs that exist is one UPDATE (DROP and INSERT), so a reader sees the
+        old unit or the new one, never a mix.
+        """
+        if isinstance(unit, PreparedUnit) and not (
+            self._store.contains_named_graph(ox.NamedNode(unit.graph_iri))
+            or self._store.contains_named_graph(ox.NamedNode(unit.provenance_iri))
+        ):
+            self._store.load(unit.nquads().encode(), format=ox.RdfFormat.N_QUADS)
+            return
         self._store.update(unit_update(unit))
+
+    def bulk_write(self, units: Sequence[PreparedUnit]) -> None:
+        """Write new units (graphs the store does not hold) through Oxigraph's bulk loader,
+        each all or nothing even if the process dies (``dadkhah.journal``)."""
+        journal.bulk_write(self._store, units)
+
+    def holds(self, graph: str) -> bool:
+        """Whether the named graph exists."""
+        return bool(self._store.contains_named_graph(ox.NamedNode(graph)))
 
     def remove(self, graphs: Iterable[str]) -> None:
         """Drop named graphs in one transaction."""
@@ -235,7 +266,7 @@ def graphs_update(graphs: Mapping[GraphName, Iterable[ox.Triple] | None]) -> str
     return " ;\n".join(parts)
 
 
-def unit_update(unit: LoadUnit) -> str:
+def unit_update(unit: LoadUnit | PreparedUnit) -> str:
     """The update that replaces a unit's graph and provenance graph."""
     graph, prov = str(unit.graph_iri), str(unit.provenance_iri)
     return (
@@ -265,7 +296,9 @@ def _py(term: Any) -> Any:
 class Store(Protocol):
     """What the server and the loaders need from a store, embedded or remote."""
 
-    path: str | None
+    @property
+    def path(self) -> str | None:
+        """The directory, or the URL of the server."""
 
     def query(
         self,
@@ -288,7 +321,7 @@ class Store(Protocol):
     def union_triple_count(self) -> int: ...
     def export_union(self, output: IO[bytes], fmt: ox.RdfFormat) -> None: ...
     def replace_graphs(self, graphs: Mapping[GraphName, Iterable[ox.Triple] | None]) -> None: ...
-    def replace(self, unit: LoadUnit) -> None: ...
+    def replace(self, unit: LoadUnit | PreparedUnit) -> None: ...
     def remove(self, graphs: Iterable[str]) -> None: ...
     def flush(self) -> None: ...
 

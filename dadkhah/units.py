@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from rdflib import Graph, URIRef
 
+from .namespaces import DK
+from .ntriples import Triples
+
 
 @dataclass
 class LoadUnit:
@@ -31,3 +34,57 @@ class LoadUnit:
 
     def triple_count(self) -> int:
         return len(self.graph) + len(self.provenance)
+
+
+@dataclass
+class PreparedUnit:
+    """A unit as the load path carries it: N-Triples lines instead of rdflib graphs.
+
+    Produced by the loaders' ``prepare_*`` functions (which the public ``load_*`` functions
+    wrap), validated by ``dadkhah.validation.check_prepared`` and written by
+    ``EmbeddedStore.replace``. It pickles small, so a worker process can hand it back.
+    """
+
+    source: str
+    graph_iri: str
+    provenance_iri: str
+    graph: Triples
+    provenance: Triples
+    fingerprint: str
+    kind: str = "document"
+    context: Triples | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def triple_count(self) -> int:
+        return len(self.graph) + len(self.provenance)
+
+    def byte_size(self) -> int:
+        """About the size of ``nquads()`` (for batching writes)."""
+        lines = len(self.graph) + len(self.provenance)
+        chars = sum(map(len, self.graph)) + sum(map(len, self.provenance))
+        return chars + lines * (len(self.graph_iri) + 12)
+
+    def nquads(self, *, with_fingerprint: bool = True) -> str:
+        """Both graphs as N-Quads, ready for Oxigraph's parser; without the fingerprint
+        triple when a bulk write adds it last (``dadkhah.journal``)."""
+        if with_fingerprint:
+            prov = self.provenance.nquads(self.provenance_iri)
+        else:
+            mark = f'<{self.graph_iri}> <{DK.fingerprint}> "{self.fingerprint}"'
+            tail = f" <{self.provenance_iri}> .\n"
+            prov = "".join(line + tail for line in self.provenance if line != mark)
+        return self.graph.nquads(self.graph_iri) + prov
+
+    def to_load_unit(self) -> LoadUnit:
+        """The same unit with rdflib graphs (for tests and callers that inspect graphs)."""
+        return LoadUnit(
+            source=self.source,
+            graph_iri=URIRef(self.graph_iri),
+            provenance_iri=URIRef(self.provenance_iri),
+            graph=self.graph.to_graph(),
+            provenance=self.provenance.to_graph(),
+            fingerprint=self.fingerprint,
+            kind=self.kind,
+            context=self.context.to_graph() if self.context is not None else None,
+            notes=list(self.notes),
+        )

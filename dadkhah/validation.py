@@ -12,6 +12,12 @@ mix in only the class hierarchy, and the shapes also need the concept schemes) a
 unit's context (types of the entities it references, the text of the document it annotates),
 so that ``sh:class`` and the SHACL-SPARQL offset check see what they need without validating
 the whole store.
+
+The load path (``check_prepared``) hands the compiled engine N-Triples text directly: the
+unit's lines, its context and the ontology serialized once. That is the same set of triples
+``check_unit`` builds as an rdflib graph (the engine, like a graph, holds a repeated triple
+once), without building or copying a graph per unit: copying the ontology into every unit's
+graph cost more than validating it.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from rdflib.namespace import RDF, SH
 from .errors import ShapeViolation, Violation
 from .namespaces import bind_prefixes
 from .resources import ontology_files, shape_files
-from .units import LoadUnit
+from .units import LoadUnit, PreparedUnit
 
 _lock = threading.Lock()
 
@@ -50,6 +56,11 @@ def shapes_graph() -> Graph:
     for path in files:
         g.parse(path, format="turtle")
     return g
+
+
+@lru_cache(maxsize=1)
+def ontology_ntriples() -> str:
+    return ontology_graph().serialize(format="nt")
 
 
 @lru_cache(maxsize=1)
@@ -79,8 +90,18 @@ def violations(data: Graph, engine: str | None = None) -> list[Violation]:
     """
     data += ontology_graph()
     if (engine or default_engine()) == "shacl":
-        return _compiled(data)
+        return _compiled(data.serialize(format="nt"))
     return _reference(data)
+
+
+def violations_text(ntriples: str, engine: str | None = None) -> list[Violation]:
+    """``violations`` for data given as N-Triples text (plus the ontology)."""
+    if (engine or default_engine()) == "shacl":
+        return _compiled(ontology_ntriples() + ntriples)
+    data = Graph()
+    if ntriples:
+        data.parse(data=ntriples, format="nt")
+    return violations(data, "pyshacl")
 
 
 def _unwrap(term: str | None) -> str | None:
@@ -92,8 +113,8 @@ def _unwrap(term: str | None) -> str | None:
     return term
 
 
-def _compiled(data: Graph) -> list[Violation]:
-    report = compiled_shapes().validate_text(data.serialize(format="nt"), "ntriples")
+def _compiled(ntriples: str) -> list[Violation]:
+    report = compiled_shapes().validate_text(ntriples, "ntriples")
     if report.conforms:
         return []
     found = [
@@ -158,5 +179,16 @@ def check_unit(unit: LoadUnit, engine: str | None = None) -> None:
             data += graph
     own = {str(s) for g in (unit.graph, unit.provenance) for s in g.subjects(RDF.type)}
     found = [v for v in violations(data, engine) if v.focus in own]
+    if found:
+        raise ShapeViolation(unit.source, found)
+
+
+def check_prepared(unit: PreparedUnit, engine: str | None = None) -> None:
+    """``check_unit`` for a unit held as N-Triples lines (the load path); same results."""
+    text = unit.graph.ntriples() + unit.provenance.ntriples()
+    if unit.context is not None:
+        text += unit.context.ntriples()
+    own = unit.graph.typed | unit.provenance.typed
+    found = [v for v in violations_text(text, engine) if v.focus in own]
     if found:
         raise ShapeViolation(unit.source, found)

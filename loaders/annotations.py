@@ -11,24 +11,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from dadkhah import __version__
 from dadkhah.errors import LoadError
 from dadkhah.iris import Minter, is_valid_id
-from dadkhah.namespaces import DK, OA, SCHEMA, bind_prefixes
-from dadkhah.units import LoadUnit
+from dadkhah.namespaces import DK, OA, SCHEMA
+from dadkhah.ntriples import XSD_DATE, Triples, literal
+from dadkhah.units import LoadUnit, PreparedUnit
 
 from .anchoring import Anchor, Quote, anchor
-from .context import DocumentText, Lookup, context_graph
+from .context import DocumentText, Lookup, context_triples
 from .inputs import read_mapping, sha256_hex
-from .text import provenance_graph
+from .text import provenance_triples
 from .webanno import add_annotation
 from .yamlfile import Fields
 
-RELATIONS = {
+RELATIONS: dict[str, str] = {
     "member-of": DK.memberOf,
     "affiliated-with": DK.affiliatedWith,
     "part-of": DK.partOf,
@@ -41,7 +43,7 @@ RELATIONS = {
     "took-place-at": DK.tookPlaceAt,
     "located-in": DK.locatedIn,
 }
-QUALIFIERS = {
+QUALIFIERS: dict[str, str] = {
     "exactly": DK.Exactly,
     "approximately": DK.Approximately,
     "more-than": DK.MoreThan,
@@ -50,7 +52,9 @@ QUALIFIERS = {
     "at-most": DK.AtMost,
     "range": DK.Range,
 }
-RANKS = {"preferred": DK.PreferredRank, "normal": DK.NormalRank, "deprecated": DK.DeprecatedRank}
+RANKS: dict[str, str] = {
+    "preferred": DK.PreferredRank, "normal": DK.NormalRank, "deprecated": DK.DeprecatedRank,
+}  # fmt: skip
 ANCHOR_KEYS = {"quote", "prefix", "suffix", "occurrence"}
 TOP_KEYS = {
     "document", "annotator", "author", "created", "tool", "mentions", "claims", "quotes",
@@ -77,7 +81,7 @@ class _Batch:
 
     def __init__(self, path: str, minter: Minter, batch: str, document: DocumentText):
         self.path, self.minter, self.batch, self.doc = path, minter, batch, document
-        self.g = bind_prefixes(Graph())
+        self.g = Triples()
         self.referenced: set[URIRef] = set()
         self.notes: list[str] = []
         self.local_ids: set[str] = set()
@@ -112,35 +116,65 @@ class _Batch:
         return value
 
 
-def load_annotations(
-    data: bytes, *, path: str, minter: Minter, lookup: Lookup, loaded_at: datetime
-) -> LoadUnit:
+def annotated_document(data: bytes, *, path: str, minter: Minter) -> tuple[dict[str, Any], URIRef]:
+    """The parsed file and the IRI of the document it annotates (before any lookup)."""
     raw = read_mapping(data, path)
     top = Fields(raw, path, "file", TOP_KEYS)
     doc_id = top.str("document", required=True)
     assert doc_id is not None
     if not is_valid_id(doc_id):
         raise LoadError(path, "file.document", "a document id", repr(doc_id))
-    document = lookup.document(minter.document(doc_id))
+    return raw, minter.document(doc_id)
+
+
+def annotations_fingerprint(digest: str, document: DocumentText) -> str:
+    """What an annotation file's load depends on: its bytes, the text it anchors to and the
+    loader's version."""
+    return sha256_hex(f"{digest} {document.sha256} {__version__}".encode())
+
+
+def load_annotations(
+    data: bytes, *, path: str, minter: Minter, lookup: Lookup, loaded_at: datetime
+) -> LoadUnit:
+    return prepare_annotations(
+        data, path=path, minter=minter, lookup=lookup, loaded_at=loaded_at
+    ).to_load_unit()
+
+
+def prepare_annotations(
+    data: bytes,
+    *,
+    path: str,
+    minter: Minter,
+    lookup: Lookup,
+    loaded_at: datetime,
+    parsed: tuple[dict[str, Any], URIRef] | None = None,
+) -> PreparedUnit:
+    """``load_annotations`` for the load path (N-Triples lines); ``parsed`` is what
+    ``annotated_document`` returned, when the caller already has it."""
+    raw, doc_iri = parsed or annotated_document(data, path=path, minter=minter)
+    top = Fields(raw, path, "file", TOP_KEYS)
+    document = lookup.document(doc_iri)
     if document is None:
-        raise LoadError(path, "file.document", "the id of a loaded document", doc_id)
+        raise LoadError(path, "file.document", "the id of a loaded document", top.str("document"))
+    doc_id = doc_iri.rsplit("/", 1)[1]
     batch_id = Path(path).stem
     b = _Batch(path, minter, batch_id, document)
     g = b.g
     created = top.str("created")
-    created_lit = Literal(created, datatype=XSD.date) if created else None
+    created_lit = literal(created, None, XSD_DATE) if created else None
     annotator = _annotator(g, minter, top.str("annotator") or "unnamed annotator")
     author = b.entity(top, "author", required=False)
     if author is None:
         author = minter.author(doc_id)
-        g.add((author, RDF.type, DK.UnidentifiedAuthor))
-        g.add((author, RDF.type, PROV.Agent))
-        g.add((author, SKOS.prefLabel, Literal(f"unidentified author of {doc_id}", lang="en")))
+        g.a(author, _UNIDENTIFIED_AUTHOR)
+        g.a(author, _AGENT)
+        g.text(author, _PREF_LABEL, f"unidentified author of {doc_id}", "en")
     else:
-        g.add((document.iri, DCTERMS.creator, author))
+        g.iri(document.iri, _CREATOR, author)
 
-    def evidence(fields: Fields, local: str, body: URIRef, motivation: URIRef) -> URIRef:
-        ann = minter.annotation(batch_id, local)
+    def evidence(fields: Fields, local: str, body: str, motivation: str) -> str:
+        ann = str(minter.annotation(batch_id, local))
         return add_annotation(
             g, ann, motivation=motivation, bodies=[body], document=document,
             anchor=b.anchor(fields), creator=annotator, created=created_lit,
@@ -156,54 +190,56 @@ def load_annotations(
             raise LoadError(path, f.where, "each mention once", f"a second {local}")
         b.local_ids.add(local)
         add_annotation(
-            g, minter.annotation(batch_id, local), motivation=OA.identifying, bodies=[entity],
+            g, str(minter.annotation(batch_id, local)), motivation=_IDENTIFYING, bodies=[entity],
             document=document, anchor=found, creator=annotator, created=created_lit,
         )  # fmt: skip
 
     for i, item in enumerate(top.items("claims")):
         f = Fields(item, path, f"claims[{i}]", CLAIM_KEYS)
         local = b.local_id(f)
-        claim = minter.claim(batch_id, local)
-        g.add((claim, RDF.type, DK.Claim))
-        g.add((claim, RDF.type, DK.QuantityClaim))
+        claim = str(minter.claim(batch_id, local))
+        g.a(claim, _CLAIM)
+        g.a(claim, _QUANTITY_CLAIM)
         _claim_common(b, f, claim, author)
         about = b.entity(f, "about", required=False)
         if about is not None:
-            g.add((claim, DK.about, about))
+            g.iri(claim, _ABOUT, about)
         measure = f.str("measure")
         if measure is not None:
-            g.add((claim, DK.measure, minter.measure(measure)))
+            g.iri(claim, _MEASURE, minter.measure(measure))
             b.referenced.add(minter.measure(measure))
-        for key, prop in (
-            ("value", SCHEMA.value),
-            ("min", SCHEMA.minValue),
-            ("max", SCHEMA.maxValue),
-        ):
+        for key, prop in (("value", SCHEMA.value), ("min", SCHEMA.minValue),
+                          ("max", SCHEMA.maxValue)):  # fmt: skip
             number = f.number(key)
-            if number is not None:
-                g.add((claim, prop, Literal(number)))
+            if isinstance(number, int):
+                g.integer(claim, str(prop), number)
+            elif number is not None:
+                g.add((URIRef(claim), prop, Literal(number)))
         qualifier = f.str("qualifier") or ("range" if f.number("min") is not None else "exactly")
         if qualifier not in QUALIFIERS:
             raise LoadError(
                 path, f"{f.where}.qualifier", "one of " + ", ".join(QUALIFIERS), qualifier
             )
-        g.add((claim, DK.qualifier, QUALIFIERS[qualifier]))
-        g.add((claim, DK.evidence, evidence(f, local, claim, DK.evidencing)))
+        g.iri(claim, _QUALIFIER, QUALIFIERS[qualifier])
+        g.iri(claim, _EVIDENCE, evidence(f, local, claim, _EVIDENCING))
 
     for i, item in enumerate(top.items("quotes")):
         f = Fields(item, path, f"quotes[{i}]", QUOTE_KEYS)
         local = b.local_id(f)
-        quote = minter.quote(batch_id, local)
-        ann = evidence(f, local, quote, DK.evidencing)
-        g.add((quote, RDF.type, DK.Quote))
-        g.add((quote, SCHEMA.text, Literal(f.str("quote"))))
-        g.add((quote, DK.statedIn, document.iri))
-        g.add((quote, DK.evidence, ann))
+        quote = str(minter.quote(batch_id, local))
+        ann = evidence(f, local, quote, _EVIDENCING)
+        g.a(quote, _QUOTE)
+        words = f.str("quote")
+        assert words is not None
+        g.text(quote, _TEXT, words)
+        g.iri(quote, _STATED_IN, document.iri)
+        g.iri(quote, _EVIDENCE, ann)
         speaker = b.entity(f, "speaker", required=False)
         if speaker is not None:
-            g.add((quote, DK.speaker, speaker))
-        if f.str("note"):
-            g.add((quote, SKOS.note, Literal(f.str("note"), lang="en")))
+            g.iri(quote, _SPEAKER, speaker)
+        note = f.str("note")
+        if note:
+            g.text(quote, _NOTE, note, "en")
 
     for i, item in enumerate(top.items("relations")):
         f = Fields(item, path, f"relations[{i}]", RELATION_KEYS)
@@ -213,63 +249,83 @@ def load_annotations(
             raise LoadError(path, f"{f.where}.relation", "one of " + ", ".join(RELATIONS), name)
         subject, obj = b.entity(f, "subject"), b.entity(f, "object")
         assert subject is not None and obj is not None
-        claim = minter.claim(batch_id, local)
-        g.add((claim, RDF.type, DK.Claim))
-        g.add((claim, RDF.type, DK.RelationClaim))
-        g.add((claim, RDF.type, RDF.Statement))
-        g.add((claim, RDF.subject, subject))
-        g.add((claim, RDF.predicate, RELATIONS[name]))
-        g.add((claim, RDF.object, obj))
-        g.add((subject, RELATIONS[name], obj))  # the direct, "truthy" triple
+        claim = str(minter.claim(batch_id, local))
+        g.a(claim, _CLAIM)
+        g.a(claim, _RELATION_CLAIM)
+        g.a(claim, _STATEMENT)
+        g.iri(claim, _SUBJECT, subject)
+        g.iri(claim, _PREDICATE, RELATIONS[name])
+        g.iri(claim, _OBJECT, obj)
+        g.iri(subject, RELATIONS[name], obj)  # the direct, "truthy" triple
         _claim_common(b, f, claim, author, default="author")
-        g.add((claim, DK.evidence, evidence(f, local, claim, DK.evidencing)))
+        g.iri(claim, _EVIDENCE, evidence(f, local, claim, _EVIDENCING))
 
     digest = sha256_hex(data)
-    fingerprint = sha256_hex(f"{digest} {document.sha256} {__version__}".encode())
+    fingerprint = annotations_fingerprint(digest, document)
     graph = minter.annotations_graph(batch_id)
-    prov = provenance_graph(
+    prov = provenance_triples(
         minter, graph, fingerprint, [digest], Path(path).name, loaded_at, used=document.capture
     )
-    activity = minter.load_activity(graph, fingerprint)
-    prov.add((activity, PROV.wasAssociatedWith, annotator))
-    prov.add((annotator, RDF.type, PROV.Agent))
-    if top.str("tool"):
-        prov.add((activity, DCTERMS.description, Literal(f"annotated with {top.str('tool')}")))
+    activity = str(minter.load_activity(graph, fingerprint))
+    prov.iri(activity, str(PROV.wasAssociatedWith), annotator)
+    prov.a(annotator, _AGENT)
+    tool = top.str("tool")
+    if tool:
+        prov.text(activity, str(DCTERMS.description), f"annotated with {tool}")
     for note in b.notes:
-        prov.add((activity, RDFS.comment, Literal(note)))
-    unit = LoadUnit(
-        path, graph, minter.provenance_graph(graph), g, prov, fingerprint, "annotations"
+        prov.text(activity, str(RDFS.comment), note)
+    return PreparedUnit(
+        source=path,
+        graph_iri=str(graph),
+        provenance_iri=str(minter.provenance_graph(graph)),
+        graph=g,
+        provenance=prov,
+        fingerprint=fingerprint,
+        kind="annotations",
+        context=context_triples(lookup, [document], b.referenced),
+        notes=b.notes,
     )
-    unit.context = context_graph(lookup, [document], b.referenced)
-    unit.notes = b.notes
-    return unit
 
 
 def _claim_common(
-    b: _Batch, f: Fields, claim: URIRef, author: URIRef, default: str | None = None
+    b: _Batch, f: Fields, claim: str, author: str, default: str | None = None
 ) -> None:
     """Claimant, source, rank and note. A quantity claim must name its claimant (``author``
     for the document's own voice); a relation defaults to the document's author."""
     g = b.g
     claimant_id = f.data.get("claimant", default)
     if claimant_id == "author":
-        g.add((claim, DK.claimant, author))
+        g.iri(claim, _CLAIMANT, author)
     elif claimant_id is not None:
         claimant = b.entity(f, "claimant")
         assert claimant is not None
-        g.add((claim, DK.claimant, claimant))
-    g.add((claim, DK.statedIn, b.doc.iri))
+        g.iri(claim, _CLAIMANT, claimant)
+    g.iri(claim, _STATED_IN, b.doc.iri)
     rank = f.str("rank") or "normal"
     if rank not in RANKS:
         raise LoadError(b.path, f"{f.where}.rank", "one of " + ", ".join(RANKS), rank)
-    g.add((claim, DK.rank, RANKS[rank]))
-    if f.str("note"):
-        g.add((claim, SKOS.note, Literal(f.str("note"), lang="en")))
+    g.iri(claim, _RANK, RANKS[rank])
+    note = f.str("note")
+    if note:
+        g.text(claim, _NOTE, note, "en")
 
 
-def _annotator(g: Graph, minter: Minter, name: str) -> URIRef:
+def _annotator(g: Triples, minter: Minter, name: str) -> str:
     slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "annotator"
-    agent = minter.agent(slug[:100])
-    g.add((agent, RDF.type, PROV.Agent))
-    g.add((agent, SCHEMA.name, Literal(name)))
+    agent = str(minter.agent(slug[:100]))
+    g.a(agent, _AGENT)
+    g.text(agent, str(SCHEMA.name), name)
     return agent
+
+
+# IRIs as plain strings, formatted once for Triples.
+_AGENT, _CREATOR, _PREF_LABEL = str(PROV.Agent), str(DCTERMS.creator), str(SKOS.prefLabel)
+_UNIDENTIFIED_AUTHOR, _IDENTIFYING = str(DK.UnidentifiedAuthor), str(OA.identifying)
+_CLAIM, _QUANTITY_CLAIM = str(DK.Claim), str(DK.QuantityClaim)
+_RELATION_CLAIM, _STATEMENT = str(DK.RelationClaim), str(RDF.Statement)
+_QUOTE, _TEXT, _NOTE = str(DK.Quote), str(SCHEMA.text), str(SKOS.note)
+_SUBJECT, _PREDICATE, _OBJECT = str(RDF.subject), str(RDF.predicate), str(RDF.object)
+_ABOUT, _MEASURE = str(DK.about), str(DK.measure)
+_QUALIFIER, _RANK = str(DK.qualifier), str(DK.rank)
+_CLAIMANT, _STATED_IN, _EVIDENCE = str(DK.claimant), str(DK.statedIn), str(DK.evidence)
+_SPEAKER, _EVIDENCING = str(DK.speaker), str(DK.evidencing)

@@ -1,115 +1,57 @@
-"""From paths to committed graphs: find inputs, run their loader, validate, write.
+"""From paths to committed graphs: find inputs, prepare and validate them, write them.
 
-Each input file is one unit and is committed on its own: a unit that fails to parse or to
-validate is rejected whole and reported, the units before and after it are unaffected, and
-the store never holds part of a unit. Inputs whose fingerprint is already stored are skipped,
-so loading the same files twice changes nothing.
+Each input file is one unit and is committed on its own, in one Oxigraph transaction: a
+unit that fails to parse or to validate is rejected whole and reported, the units before
+and after it are unaffected, and the store never holds part of a unit, even if the process
+is killed mid-load. Inputs whose fingerprint is already stored are skipped before they are
+parsed, so loading the same files twice changes nothing and a killed load, run again,
+resumes where it stopped.
+
+Inputs are committed kind by kind (registries, documents, curated annotations, Web
+Annotations), so an annotation file finds the documents loaded earlier in the same run. A
+large folder is streamed, never listed in memory; each kind with many inputs is prepared
+by worker processes (``loaders.parallel``) while this process, the only one that opens the
+store, looks up what they need and commits their units in input order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import pickle
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
+from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from dadkhah import __version__
 from dadkhah.errors import DadkhahError, LoadError
 from dadkhah.iris import Minter
-from dadkhah.namespaces import ONTOLOGY_IRI, bind_prefixes
+from dadkhah.namespaces import DK, ONTOLOGY_IRI, bind_prefixes
+from dadkhah.ntriples import from_graph
 from dadkhah.resources import ontology_files
-from dadkhah.store import EmbeddedStore
-from dadkhah.units import LoadUnit
-from dadkhah.validation import check_unit
+from dadkhah.units import LoadUnit, PreparedUnit
+from dadkhah.validation import check_prepared, check_unit
 
-from . import annotations, registry, text, web_annotation
-from .context import DocumentText, Lookup
+from . import text, work
+from .discovery import KINDS, Inputs, discover, kind_of
 from .inputs import sha256_hex
+from .lookups import StoreLookup, hints, prefetch
+from .parallel import Workers, default_workers
 
-Loader = Callable[[Path, Minter, datetime, Lookup], LoadUnit]
+__all__ = ["KINDS", "Inputs", "Outcome", "StoreLookup", "discover", "kind_of", "load_paths"]
 
-
-class StoreLookup:
-    """Answers loaders' questions from the store, through Oxigraph."""
-
-    def __init__(self, store: EmbeddedStore):
-        self.store = store
-
-    def _document(self, where: str) -> DocumentText | None:
-        rows = self.store.select(
-            "SELECT ?doc ?cap ?text ?sha WHERE { GRAPH ?g { " + where + " ?doc dk:capture ?cap . "
-            "?cap dk:normalizedText ?text ; dk:sha256 ?sha } } LIMIT 1"
-        )
-        if not rows:
-            return None
-        row = rows[0]
-        return DocumentText(URIRef(row["doc"]), URIRef(row["cap"]), row["text"], row["sha"])
-
-    def document(self, iri: URIRef) -> DocumentText | None:
-        return self._document(f"VALUES ?doc {{ {iri.n3()} }}")
-
-    def document_by_url(self, url: str) -> DocumentText | None:
-        return self._document(f"?doc schema:url {URIRef(url).n3()} .")
-
-    def types(self, iris: Iterable[URIRef]) -> dict[URIRef, set[URIRef]]:
-        values = " ".join(i.n3() for i in set(iris))
-        if not values:
-            return {}
-        found: dict[URIRef, set[URIRef]] = {}
-        for row in self.store.select(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}"):
-            found.setdefault(URIRef(row["s"]), set()).add(URIRef(row["t"]))
-        return found
-
-
-def ontology_unit(minter: Minter, now: datetime) -> LoadUnit:
-    """The ontology itself, kept in the store (graph named by the ontology IRI) so queries can
-    use its labels, concept schemes and class hierarchy."""
-    g = bind_prefixes(Graph())
-    hashes = []
-    for path in ontology_files():
-        data = path.read_bytes()
-        hashes.append(sha256_hex(data))
-        g.parse(data=data, format="turtle")
-    fingerprint = sha256_hex(" ".join([*hashes, __version__]).encode())
-    graph = URIRef(ONTOLOGY_IRI)
-    prov = text.provenance_graph(minter, graph, fingerprint, hashes, "ontology/", now)
-    return LoadUnit(
-        "ontology/", graph, minter.provenance_graph(graph), g, prov, fingerprint, "ontology"
-    )
-
-
-def _load_document(path: Path, minter: Minter, now: datetime, lookup: Lookup) -> LoadUnit:
-    return text.load_text(
-        path.read_bytes(), source=text.source_for(path), minter=minter, loaded_at=now
-    )
-
-
-def _load_registry(path: Path, minter: Minter, now: datetime, lookup: Lookup) -> LoadUnit:
-    return registry.load_registry(path.read_bytes(), path=str(path), minter=minter, loaded_at=now)
-
-
-def _load_curated(path: Path, minter: Minter, now: datetime, lookup: Lookup) -> LoadUnit:
-    return annotations.load_annotations(
-        path.read_bytes(), path=str(path), minter=minter, lookup=lookup, loaded_at=now
-    )
-
-
-def _load_jsonld(path: Path, minter: Minter, now: datetime, lookup: Lookup) -> LoadUnit:
-    return web_annotation.load_web_annotations(
-        path.read_bytes(), path=str(path), minter=minter, lookup=lookup, loaded_at=now
-    )
-
-
-# Input kinds in the order they are committed (entities and documents before what refers to
-# them), each with the files it claims and its loader. A new format is one line here.
-LOADERS: dict[str, tuple[Callable[[Path], bool], Loader]] = {
-    "registry": (registry.is_registry_file, _load_registry),
-    "document": (lambda p: p.suffix in text.MEDIA_TYPES, _load_document),
-    "annotations": (annotations.is_annotation_file, _load_curated),
-    "web-annotations": (web_annotation.is_web_annotation_file, _load_jsonld),
-}
+PARALLEL_MIN = 64
+"""A kind with fewer inputs is prepared in this process: starting workers costs seconds."""
+BATCH_BYTES = 32 << 20
+"""New units are bulk-written in batches of about this much N-Quads text (dadkhah.journal):
+fewer, larger bulk loads leave RocksDB less to compact, at the cost of holding the batch."""
 
 
 @dataclass(frozen=True)
@@ -123,74 +65,260 @@ class Outcome:
     notes: tuple[str, ...] = ()
 
 
-def kind_of(path: Path) -> str | None:
-    if path.name.endswith(text.SIDECAR_SUFFIX):
-        return None  # read together with its document
-    for kind, (claims, _) in LOADERS.items():
-        if claims(path):
-            return kind
-    return None
+def ontology_unit(minter: Minter, now: datetime) -> PreparedUnit:
+    """The ontology itself, kept in the store (graph named by the ontology IRI) so queries can
+    use its labels, concept schemes and class hierarchy."""
+    g = bind_prefixes(Graph())
+    hashes = []
+    for path in ontology_files():
+        data = path.read_bytes()
+        hashes.append(sha256_hex(data))
+        g.parse(data=data, format="turtle")
+    fingerprint = sha256_hex(" ".join([*hashes, __version__]).encode())
+    graph = URIRef(ONTOLOGY_IRI)
+    prov = text.provenance_triples(minter, graph, fingerprint, hashes, "ontology/", now)
+    return PreparedUnit(
+        "ontology/", str(graph), str(minter.provenance_graph(graph)), from_graph(g), prov,
+        fingerprint, "ontology",
+    )  # fmt: skip
 
 
-def discover(paths: Iterable[str]) -> list[tuple[str, Path]]:
-    """Expand files and folders into (kind, path), in commit order; unknown files are errors."""
-    found: list[tuple[str, Path]] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                kind = kind_of(child)
-                if kind:
-                    found.append((kind, child))
-        elif path.is_file():
-            kind = kind_of(path)
-            if kind is None:
-                raise LoadError(
-                    str(path),
-                    None,
-                    "a document (.txt, .md), a registry or annotation file (.yaml) "
-                    "or W3C Web Annotations (.jsonld, .json)",
-                )
-            found.append((kind, path))
-        else:
-            raise LoadError(str(path), None, "a readable file or folder", "nothing there")
-    order = list(LOADERS)
-    return sorted(found, key=lambda item: order.index(item[0]))
-
-
-def commit(store: EmbeddedStore, unit: LoadUnit, *, dry_run: bool = False) -> Outcome:
+def commit(store: Any, unit: LoadUnit | PreparedUnit, *, dry_run: bool = False) -> Outcome:
     """Validate ``unit`` and replace its graphs in the store, unless it is already there."""
-    existing = store.fingerprint(unit.graph_iri)
+    existing = store.fingerprint(URIRef(str(unit.graph_iri)))
     if existing == unit.fingerprint:
         return Outcome(unit.source, "unchanged")
-    check_unit(unit)
+    if isinstance(unit, PreparedUnit):
+        check_prepared(unit)
+    else:
+        check_unit(unit)
+    return _write(store, unit, existing, dry_run)
+
+
+def _write(
+    store: Any, unit: LoadUnit | PreparedUnit, existing: str | None, dry_run: bool
+) -> Outcome:
     notes = tuple(unit.notes)
     if dry_run:
         return Outcome(unit.source, "valid", unit.triple_count(), notes=notes)
-    store.replace(unit)
+    try:
+        store.replace(unit)
+    except (SyntaxError, ValueError, OSError) as err:  # the transaction left nothing behind
+        found = " ".join(str(err).split())
+        error = LoadError(unit.source, None, "triples the store accepts", found)
+        return Outcome(unit.source, "rejected", error=error)
     status = "replaced" if existing else "loaded"
     return Outcome(unit.source, status, unit.triple_count(), notes=notes)
 
 
+def stored_keys(store: Any) -> array:  # type: ignore[type-arg]
+    """``work.fingerprint_key`` of every unit in the store, sorted: one pass over the
+    fingerprints, eight bytes per unit."""
+    keys = array("Q")
+    oxi: ox.Store | None = getattr(store, "oxigraph", None)
+    if oxi is not None:
+        for quad in oxi.quads_for_pattern(None, ox.NamedNode(str(DK.fingerprint)), None, None):
+            keys.append(work.fingerprint_key(quad.subject.value, quad.object.value))
+    else:
+        for row in store.select("SELECT ?g ?fp WHERE { GRAPH ?p { ?g dk:fingerprint ?fp } }"):
+            keys.append(work.fingerprint_key(row["g"], row["fp"]))
+    return array("Q", sorted(keys))
+
+
+class _Run:
+    """One call of ``load_paths``: the store, the shared context, the batch of new units
+    waiting for a bulk write and, once a kind is large enough, the worker pool."""
+
+    def __init__(self, store: Any, minter: Minter, dry_run: bool, workers: int | None):
+        self.store, self.minter, self.dry_run = store, minter, dry_run
+        self.ctx = work.RunContext(minter.base, datetime.now(UTC).replace(microsecond=0))
+        self.lookup = StoreLookup(store)
+        self.workers = default_workers() if workers is None else workers
+        self.auto = workers is None
+        self._pool: Workers | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.bulk = None if dry_run else getattr(store, "bulk_write", None)
+        self.writer = ThreadPoolExecutor(1) if self.bulk is not None else None
+        self.batch: list[PreparedUnit] = []
+        self.batch_graphs: set[str] = set()
+        self.batch_bytes = 0
+        self.held: list[Outcome] = []  # outcomes waiting for a batch, in input order
+        self.writing: tuple[Future[None], list[PreparedUnit], list[Outcome]] | None = None
+        self.writing_graphs: set[str] = set()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)  # never leave a bulk write running
+        if self._pool is not None:
+            self._pool.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def stored(self, graph: str, fingerprint: str) -> bool:
+        return bool(self.store.fingerprint(URIRef(graph)) == fingerprint)
+
+    # -- one kind of input
+
+    def phase(self, kind: str, paths: Iterable[Path], size: int) -> Iterator[Outcome]:
+        parallel = kind != "registry" and self.workers > 0
+        if self.auto:
+            parallel = parallel and self.workers > 1 and size >= PARALLEL_MIN
+        if parallel:
+            types = self.types_file() if kind in ("annotations", "web-annotations") else None
+            results: Iterable[work.Result] = self.pool().run(self.jobs(kind, paths), types)
+        else:
+            results = (self.run_here(kind, path) for path in paths)
+        for result in results:
+            yield from self.settle(kind, result)
+        yield from self.flush()  # the next kind looks up what this one wrote
+
+    def run_here(self, kind: str, path: Path) -> work.Result:
+        return work.run(work.Job(kind, str(path)), self.ctx, self.lookup, self.stored)
+
+    def settle(self, kind: str, result: work.Result) -> list[Outcome]:
+        """Commit (or report) what a worker, or this process, made of one input; outcomes
+        come back in input order, those of batched units once their batch is written."""
+        if isinstance(result, work.Deferred):
+            return self.settle(kind, self.run_here(kind, Path(result.source)))
+        if isinstance(result, work.Skipped):
+            if self.stored(result.graph, result.fingerprint):
+                return self.report(Outcome(result.source, "unchanged"))
+            return self.settle(kind, self.run_here(kind, Path(result.source)))  # key collision
+        if isinstance(result, work.Failed):
+            return self.report(Outcome(result.source, "rejected", error=result.error()))
+        unit = result.unit
+        if unit.graph_iri in self.batch_graphs or unit.graph_iri in self.writing_graphs:
+            done = self.flush()  # one graph twice in a run: the later one replaces it
+            return done + self.settle(kind, result)
+        existing = self.store.fingerprint(URIRef(unit.graph_iri))
+        if existing == unit.fingerprint:
+            return self.report(Outcome(unit.source, "unchanged"))
+        if self.bulk is not None and not (
+            self.store.holds(unit.graph_iri) or self.store.holds(unit.provenance_iri)
+        ):
+            self.batch.append(unit)
+            self.batch_graphs.add(unit.graph_iri)
+            self.batch_bytes += unit.byte_size()
+            self.held.append(
+                Outcome(unit.source, "loaded", unit.triple_count(), notes=tuple(unit.notes))
+            )
+            if self.batch_bytes < BATCH_BYTES:
+                return []
+            done = self.finish()
+            self.start()
+            return done
+        done = self.flush()  # a replacement: what came before it is written first
+        return done + [_write(self.store, unit, existing, self.dry_run)]
+
+    def report(self, outcome: Outcome) -> list[Outcome]:
+        if self.held or self.writing is not None:
+            self.held.append(outcome)
+            return []
+        return [outcome]
+
+    def start(self) -> None:
+        """Hand the batch to the writer thread (Oxigraph's bulk loader releases the GIL, so
+        this process goes on settling results while it writes)."""
+        assert self.bulk is not None and self.writer is not None and self.writing is None
+        self.writing = (self.writer.submit(self.bulk, self.batch), self.batch, self.held)
+        self.writing_graphs = self.batch_graphs
+        self.batch, self.batch_graphs, self.batch_bytes, self.held = [], set(), 0, []
+
+    def finish(self) -> list[Outcome]:
+        """Wait for the batch being written; if the store refused it (the journal has undone
+        it), write its units one by one so that exactly the refused ones are rejected."""
+        if self.writing is None:
+            return []
+        future, batch, held = self.writing
+        self.writing, self.writing_graphs = None, set()
+        try:
+            future.result()
+        except (SyntaxError, ValueError, OSError):
+            retried = {u.source: _write(self.store, u, None, False) for u in batch}
+            held = [retried.get(o.source, o) if o.status == "loaded" else o for o in held]
+        return held
+
+    def flush(self) -> list[Outcome]:
+        """Write everything pending and return every outcome held back."""
+        done = self.finish()
+        if self.batch:
+            self.start()
+            done += self.finish()
+        done += self.held
+        self.held = []
+        return done
+
+    # -- what workers need
+
+    def pool(self) -> Workers:
+        if self._pool is None:
+            self._pool = Workers(self.workers, self.ctx, stored_keys(self.store))
+        return self._pool
+
+    def jobs(self, kind: str, paths: Iterable[Path]) -> Iterator[work.Job]:
+        """Jobs with the document lookups each input will make answered up front."""
+        for path in paths:
+            found = None
+            if kind in ("annotations", "web-annotations"):
+                try:
+                    keys = hints(kind, path.read_bytes(), self.minter.base)
+                except OSError:
+                    keys = None  # the worker reports the unreadable file
+                found = prefetch(self.lookup, keys or [])
+            yield work.Job(kind, str(path), found)
+
+    def types_file(self) -> str:
+        """The types of every registry entity, written once per kind for the workers."""
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="dadkhah-load-")
+        folder = Path(self._tmp.name)
+        path = folder / f"types-{sum(1 for _ in folder.iterdir())}.pickle"
+        prefix = str(self.minter.registry_graph("registry")).rsplit("/", 1)[0] + "/"
+        with path.open("wb") as handle:
+            pickle.dump(self.lookup.registry_types(prefix), handle)
+        return str(path)
+
 def load_paths(
-    store: EmbeddedStore,
-    items: list[tuple[str, Path]],
+    store: Any,
+    items: Iterable[tuple[str, Path]],
     minter: Minter,
     *,
     dry_run: bool = False,
+    workers: int | None = None,
 ) -> Iterator[Outcome]:
-    """Load each discovered input in turn, yielding one outcome per input."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    lookup = StoreLookup(store)
-    if not dry_run:
+    """Load each discovered input, yielding one outcome per input, in input order.
+
+    ``workers``: processes that prepare inputs (0: all in this process; None: one per core
+    for any kind with at least ``PARALLEL_MIN`` inputs).
+    """
+    if not isinstance(items, Inputs):
+        items = list(items)
+    sizes = _sizes(items)
+    run = _Run(store, minter, dry_run, workers)
+    try:
+        if not dry_run:
+            _commit_ontology(store, minter, run.ctx.loaded_at)
+        for kind, group in groupby(items, key=lambda item: item[0]):
+            yield from run.phase(kind, (path for _, path in group), sizes.get(kind, 0))
+    finally:
+        run.close()
+        store.flush()
+
+
+def _sizes(items: Inputs | list[tuple[str, Path]]) -> dict[str, int]:
+    if isinstance(items, Inputs):
+        return dict(items.counts)
+    sizes: dict[str, int] = {}
+    for kind, _ in items:
+        sizes[kind] = sizes.get(kind, 0) + 1
+    return sizes
+
+
+def _commit_ontology(store: Any, minter: Minter, now: datetime) -> None:
+    """Store the ontology unless this version of it is there already (checked before parsing
+    it: every load starts here)."""
+    hashes = [sha256_hex(p.read_bytes()) for p in ontology_files()]
+    fingerprint = sha256_hex(" ".join([*hashes, __version__]).encode())
+    if store.fingerprint(URIRef(ONTOLOGY_IRI)) != fingerprint:
         commit(store, ontology_unit(minter, now))
-    for kind, path in items:
-        try:
-            unit = LOADERS[kind][1](path, minter, now, lookup)
-            yield commit(store, unit, dry_run=dry_run)
-        except OSError as err:
-            error = LoadError(str(path), None, "a readable file", err.strerror or str(err))
-            yield Outcome(str(path), "rejected", error=error)
-        except DadkhahError as err:
-            yield Outcome(str(path), "rejected", error=err)
-    store.flush()
+

@@ -1,6 +1,7 @@
 """What an annotation loader needs to know about the store: the text of the document it
 anchors to, and which registry entities exist (with their types). ``commit`` supplies a
-lookup backed by the store; tests can supply one backed by a dictionary."""
+lookup backed by the store; worker processes get one answered from what the committing
+process looked up for them (``loaders.work``); tests can supply one backed by a dictionary."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib import URIRef
 
 from dadkhah.namespaces import DK
+from dadkhah.ntriples import Triples
 
 
 @dataclass(frozen=True)
@@ -33,17 +34,17 @@ class Lookup(Protocol):
         """The rdf:types the store holds for each IRI that has any."""
 
 
-def context_graph(
+def context_triples(
     lookup: Lookup, documents: Iterable[DocumentText], referenced: Iterable[URIRef]
-) -> Graph:
+) -> Triples:
     """The facts SHACL needs beside an annotation graph: the annotated documents with their
     text, and the types of every entity the graph refers to."""
-    g = Graph()
+    g = Triples()
     for doc in documents:
-        g.add((doc.iri, RDF.type, DK.SourceDocument))
-        g.add((doc.iri, DK.capture, doc.capture))
-        g.add((doc.capture, DK.normalizedText, Literal(doc.text)))
+        g.a(doc.iri, str(DK.SourceDocument))
+        g.iri(doc.iri, str(DK.capture), doc.capture)
+        g.text(doc.capture, str(DK.normalizedText), doc.text)
     for iri, types in lookup.types(referenced).items():
         for t in types:
-            g.add((iri, RDF.type, t))
+            g.a(iri, t)
     return g

@@ -41,10 +41,32 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+if hasattr(yaml, "CSafeLoader"):
+
+    class _FastLoader(yaml.CSafeLoader):
+        """libyaml's parser with the same resolvers and constructors: about ten times faster
+        on an annotation file. Errors are reported by the pure-Python parser (below), whose
+        messages and positions the tests and users know."""
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _FAST: type[yaml.CSafeLoader] | None = _FastLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FAST = None
+
+
 def read_mapping(data: bytes, path: str) -> dict[str, Any]:
     """Parse ``data`` as a YAML mapping, or raise ``LoadError`` with line and column."""
+    text = decode_utf8(data, path)
+    if _FAST is not None:
+        try:
+            fast = yaml.load(text, Loader=_FAST)  # noqa: S506 (safe loader)
+        except yaml.YAMLError:
+            pass  # the pure-Python parser below says where and what, as it always did
+        else:
+            if isinstance(fast, dict):
+                return fast
     try:
-        parsed = yaml.load(decode_utf8(data, path), Loader=_Loader)  # noqa: S506 (safe loader)
+        parsed = yaml.load(text, Loader=_Loader)  # noqa: S506 (safe loader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None

@@ -24,17 +24,17 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import OWL, RDFS, SKOS
 
 from dadkhah import __version__
 from dadkhah.errors import LoadError
 from dadkhah.iris import Minter, is_valid_id
-from dadkhah.namespaces import DK, SCHEMA, bind_prefixes
-from dadkhah.units import LoadUnit
+from dadkhah.namespaces import DK, SCHEMA
+from dadkhah.ntriples import Triples
+from dadkhah.units import LoadUnit, PreparedUnit
 
 from .inputs import read_mapping, sha256_hex
-from .text import provenance_graph
+from .text import provenance_triples
 from .yamlfile import Fields
 
 ENTITY_TYPES = {"Person", "Organization", "Place", "Event", "Work"}
@@ -62,48 +62,65 @@ def _id(fields: Fields, seen: set[str]) -> str:
     return value
 
 
+def registry_fingerprint(digest: str) -> str:
+    """What a registry's load depends on: its bytes and the loader's version."""
+    return sha256_hex(f"{digest} {__version__}".encode())
+
+
 def load_registry(data: bytes, *, path: str, minter: Minter, loaded_at: datetime) -> LoadUnit:
+    return prepare_registry(data, path=path, minter=minter, loaded_at=loaded_at).to_load_unit()
+
+
+def prepare_registry(
+    data: bytes, *, path: str, minter: Minter, loaded_at: datetime
+) -> PreparedUnit:
+    """``load_registry`` for the load path (N-Triples lines)."""
     doc = read_mapping(data, path)
     top = Fields(doc, path, "registry", {"measures", "entities"})
-    g = bind_prefixes(Graph())
-    scheme = minter.measure_scheme()
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    g.add((scheme, SKOS.prefLabel, Literal("measures", lang=LANG)))
+    g = Triples()
+    scheme = str(minter.measure_scheme())
+    g.a(scheme, str(SKOS.ConceptScheme))
+    g.text(scheme, _PREF, "measures", LANG)
     seen: set[str] = set()
     for i, raw in enumerate(top.items("measures")):
         f = Fields(raw, path, f"measures[{i}]", MEASURE_KEYS)
-        measure = minter.measure(_id(f, seen))
-        g.add((measure, RDF.type, SKOS.Concept))
-        g.add((measure, SKOS.inScheme, scheme))
-        g.add((measure, SKOS.prefLabel, Literal(f.str("label", required=True), lang=LANG)))
-        if f.str("description"):
-            g.add((measure, SKOS.definition, Literal(f.str("description"), lang=LANG)))
-        if f.str("unit"):
-            g.add((measure, SCHEMA.unitText, Literal(f.str("unit"))))
+        measure = str(minter.measure(_id(f, seen)))
+        g.a(measure, str(SKOS.Concept))
+        g.iri(measure, str(SKOS.inScheme), scheme)
+        label = f.str("label", required=True)
+        assert label is not None
+        g.text(measure, _PREF, label, LANG)
+        description = f.str("description")
+        if description:
+            g.text(measure, str(SKOS.definition), description, LANG)
+        unit = f.str("unit")
+        if unit:
+            g.text(measure, str(SCHEMA.unitText), unit)
     entities = top.items("entities")
     if not entities:
         raise LoadError(path, "registry.entities", "at least one entity")
     for i, raw in enumerate(entities):
         f = Fields(raw, path, f"entities[{i}]", ENTITY_KEYS)
-        entity = minter.entity(_id(f, seen))
+        entity = str(minter.entity(_id(f, seen)))
         kind = f.str("type")
         if kind is not None:  # a missing type is left to the shapes to report
             if kind not in ENTITY_TYPES:
                 expected = "one of " + ", ".join(sorted(ENTITY_TYPES))
                 raise LoadError(path, f"entities[{i}].type", expected, kind)
-            g.add((entity, RDF.type, DK[kind]))
+            g.a(entity, str(DK[kind]))
         label = f.str("label")
         if label:
-            g.add((entity, SKOS.prefLabel, Literal(label, lang=LANG)))
-            g.add((entity, RDFS.label, Literal(label, lang=LANG)))
+            g.text(entity, _PREF, label, LANG)
+            g.text(entity, str(RDFS.label), label, LANG)
         for alias in f.strings("aliases"):
-            g.add((entity, SKOS.altLabel, Literal(alias, lang=LANG)))
+            g.text(entity, str(SKOS.altLabel), alias, LANG)
         for spelling in f.strings("transliterations"):
-            g.add((entity, DK.transliteration, Literal(spelling, lang=LANG)))
+            g.text(entity, str(DK.transliteration), spelling, LANG)
         for slur in f.strings("pejoratives"):
-            g.add((entity, DK.pejorativeLabel, Literal(slur, lang=LANG)))
-        if f.str("description"):
-            g.add((entity, SCHEMA.description, Literal(f.str("description"), lang=LANG)))
+            g.text(entity, str(DK.pejorativeLabel), slur, LANG)
+        description = f.str("description")
+        if description:
+            g.text(entity, str(SCHEMA.description), description, LANG)
         qid = f.str("wikidata")
         if qid:
             if not _QID.match(qid) or not f.str("wikidata_source"):
@@ -113,9 +130,14 @@ def load_registry(data: bytes, *, path: str, minter: Minter, loaded_at: datetime
                     "a Q-id with wikidata_source naming where it was verified",
                     qid,
                 )
-            g.add((entity, OWL.sameAs, URIRef(f"http://www.wikidata.org/entity/{qid}")))
+            g.iri(entity, str(OWL.sameAs), f"http://www.wikidata.org/entity/{qid}")
     digest = sha256_hex(data)
-    fingerprint = sha256_hex(f"{digest} {__version__}".encode())
+    fingerprint = registry_fingerprint(digest)
     graph = minter.registry_graph(Path(path).stem)
-    prov = provenance_graph(minter, graph, fingerprint, [digest], Path(path).name, loaded_at)
-    return LoadUnit(path, graph, minter.provenance_graph(graph), g, prov, fingerprint, "registry")
+    prov = provenance_triples(minter, graph, fingerprint, [digest], Path(path).name, loaded_at)
+    return PreparedUnit(
+        path, str(graph), str(minter.provenance_graph(graph)), g, prov, fingerprint, "registry"
+    )
+
+
+_PREF = str(SKOS.prefLabel)

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DC, DCTERMS, PROV, RDF, XSD
+from rdflib.namespace import DC, DCTERMS, PROV, RDF
 
 from dadkhah import __version__
 from dadkhah.errors import LoadError
 from dadkhah.iris import Minter, is_valid_id
-from dadkhah.namespaces import DK, HASH, OA, PREMIS, SCHEMA, bind_prefixes
-from dadkhah.units import LoadUnit
+from dadkhah.namespaces import DK, HASH, OA, PREMIS, SCHEMA
+from dadkhah.ntriples import XSD_DATE, Triples, checked_iri
+from dadkhah.units import LoadUnit, PreparedUnit
 
 from .inputs import decode_utf8, read_mapping, sha256_hex
 from .segments import Segment, analyse
@@ -86,37 +87,48 @@ def source_for(path: Path) -> SourceInfo:
     return SourceInfo(str(path), doc_id, sidecar, sidecar_sha)
 
 
-def _text_literal(value: Any) -> Literal:
-    if isinstance(value, date):
-        return Literal(value.isoformat(), datatype=XSD.date)
-    return Literal(str(value), datatype=XSD.date)
+def _date_lexical(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def add_text_target(
-    graph: Graph, annotation: URIRef, document: URIRef, text: str, start: int, end: int
+    t: Triples, annotation: str, document: str, text: str, start: int, end: int
 ) -> None:
     """Target ``annotation`` at ``text[start:end]`` of ``document`` with both selectors."""
-    target = URIRef(f"{annotation}#target")
-    quote = URIRef(f"{annotation}#quote")
-    position = URIRef(f"{annotation}#position")
-    graph.add((annotation, OA.hasTarget, target))
-    graph.add((target, RDF.type, OA.SpecificResource))
-    graph.add((target, OA.hasSource, document))
-    graph.add((target, OA.hasSelector, quote))
-    graph.add((target, OA.hasSelector, position))
-    graph.add((quote, RDF.type, OA.TextQuoteSelector))
-    graph.add((quote, OA.exact, Literal(text[start:end])))
+    target = f"{annotation}#target"
+    quote = f"{annotation}#quote"
+    position = f"{annotation}#position"
+    t.iri(annotation, _HAS_TARGET, target)
+    t.a(target, _SPECIFIC_RESOURCE)
+    t.iri(target, _HAS_SOURCE, document)
+    t.iri(target, _HAS_SELECTOR, quote)
+    t.iri(target, _HAS_SELECTOR, position)
+    t.a(quote, _TEXT_QUOTE_SELECTOR)
+    t.text(quote, _EXACT, text[start:end])
     if start > 0:
-        graph.add((quote, OA.prefix, Literal(text[max(0, start - CONTEXT_CHARS) : start])))
+        t.text(quote, _PREFIX, text[max(0, start - CONTEXT_CHARS) : start])
     if end < len(text):
-        graph.add((quote, OA.suffix, Literal(text[end : end + CONTEXT_CHARS])))
-    graph.add((position, RDF.type, OA.TextPositionSelector))
-    graph.add((position, OA.start, Literal(start)))
-    graph.add((position, OA.end, Literal(end)))
+        t.text(quote, _SUFFIX, text[end : end + CONTEXT_CHARS])
+    t.a(position, _TEXT_POSITION_SELECTOR)
+    t.integer(position, _START, start)
+    t.integer(position, _END, end)
 
 
 def load_text(data: bytes, *, source: SourceInfo, minter: Minter, loaded_at: datetime) -> LoadUnit:
     """Turn a captured text document and its sidecar into a document graph."""
+    return prepare_text(data, source=source, minter=minter, loaded_at=loaded_at).to_load_unit()
+
+
+def text_fingerprint(digest: str, source: SourceInfo) -> str:
+    """What a document's load depends on: its bytes, its sidecar and the loader's version."""
+    inputs = [digest] + ([source.sidecar_sha256] if source.sidecar_sha256 else [])
+    return sha256_hex(" ".join([*inputs, __version__]).encode())
+
+
+def prepare_text(
+    data: bytes, *, source: SourceInfo, minter: Minter, loaded_at: datetime
+) -> PreparedUnit:
+    """``load_text`` for the load path: the same triples as N-Triples lines."""
     original = decode_utf8(data, source.path)
     text = normalize(original)
     if not text.strip():
@@ -130,57 +142,57 @@ def load_text(data: bytes, *, source: SourceInfo, minter: Minter, loaded_at: dat
     digest = sha256_hex(data)
     facts = analyse(text)
 
-    doc = minter.document(source.doc_id)
-    cap = minter.capture(source.doc_id, digest)
-    g = bind_prefixes(Graph())
-    g.add((doc, RDF.type, DK.SourceDocument))
-    g.add((doc, DCTERMS.identifier, Literal(source.doc_id)))
-    g.add((doc, DK.capture, cap))
+    doc = str(minter.document(source.doc_id))
+    cap = str(minter.capture(source.doc_id, digest))
+    g = Triples()
+    g.a(doc, str(DK.SourceDocument))
+    g.text(doc, str(DCTERMS.identifier), source.doc_id)
+    g.iri(doc, str(DK.capture), cap)
     if facts.title:
-        g.add((doc, DCTERMS.title, Literal(facts.title)))
+        g.text(doc, str(DCTERMS.title), facts.title)
     if meta.get("language"):
-        g.add((doc, DCTERMS.language, Literal(str(meta["language"]))))
+        g.text(doc, str(DCTERMS.language), str(meta["language"]))
     dateline = meta.get("dateline") or facts.dateline
     if dateline:
-        g.add((doc, DK.dateline, Literal(str(dateline))))
+        g.text(doc, str(DK.dateline), str(dateline))
     when = meta.get("date") or facts.date
     if when:
-        g.add((doc, DCTERMS.date, _text_literal(when)))
+        g.typed_literal(doc, str(DCTERMS.date), _date_lexical(when), XSD_DATE)
     if facts.publisher:
-        g.add((doc, DK.statedPublisher, Literal(facts.publisher)))
+        g.text(doc, str(DK.statedPublisher), facts.publisher)
     if meta.get("publisher"):
-        g.add((doc, DC.publisher, Literal(str(meta["publisher"]))))
+        g.text(doc, str(DC.publisher), str(meta["publisher"]))
     if meta.get("url"):
-        g.add((doc, SCHEMA.url, URIRef(str(meta["url"]))))
+        g.iri(doc, str(SCHEMA.url), _stated_url(str(meta["url"]), source))
     if meta.get("notes"):
-        g.add((doc, SCHEMA.comment, Literal(str(meta["notes"]).strip())))
+        g.text(doc, str(SCHEMA.comment), str(meta["notes"]).strip())
 
-    fixity = URIRef(f"{cap}#sha256")
-    g.add((cap, RDF.type, DK.Capture))
-    g.add((cap, DCTERMS.format, Literal(media_type)))
-    g.add((cap, PREMIS.size, Literal(len(data))))
-    g.add((cap, DK.sha256, Literal(digest)))
-    g.add((cap, PREMIS.fixity, fixity))
-    g.add((fixity, RDF.type, PREMIS.Fixity))
-    g.add((fixity, PREMIS.messageDigestAlgorithm, HASH.sha256))
-    g.add((fixity, RDF.value, Literal(digest)))
-    g.add((cap, DK.sourceFile, Literal(source.file_name)))
-    g.add((cap, DK.originalText, Literal(original)))
-    g.add((cap, DK.normalizedText, Literal(text)))
-    g.add((cap, DK.normalization, Literal(NORMALIZATION)))
+    fixity = f"{cap}#sha256"
+    g.a(cap, str(DK.Capture))
+    g.text(cap, str(DCTERMS.format), media_type)
+    g.integer(cap, str(PREMIS.size), len(data))
+    g.text(cap, str(DK.sha256), digest)
+    g.iri(cap, str(PREMIS.fixity), fixity)
+    g.a(fixity, str(PREMIS.Fixity))
+    g.iri(fixity, str(PREMIS.messageDigestAlgorithm), str(HASH.sha256))
+    g.text(fixity, str(RDF.value), digest)
+    g.text(cap, str(DK.sourceFile), source.file_name)
+    g.text(cap, str(DK.originalText), original)
+    g.text(cap, str(DK.normalizedText), text)
+    g.text(cap, str(DK.normalization), NORMALIZATION)
     for segment in facts.segments:
         _add_segment(g, minter, source.doc_id, doc, text, segment)
 
     inputs = [digest] + ([source.sidecar_sha256] if source.sidecar_sha256 else [])
-    fingerprint = sha256_hex(" ".join([*inputs, __version__]).encode())
+    fingerprint = text_fingerprint(digest, source)
     graph_iri = minter.document_graph(source.doc_id)
-    prov = provenance_graph(
+    prov = provenance_triples(
         minter, graph_iri, fingerprint, inputs, source.file_name, loaded_at, used=cap
     )
-    return LoadUnit(
+    return PreparedUnit(
         source=source.path,
-        graph_iri=graph_iri,
-        provenance_iri=minter.provenance_graph(graph_iri),
+        graph_iri=str(graph_iri),
+        provenance_iri=str(minter.provenance_graph(graph_iri)),
         graph=g,
         provenance=prov,
         fingerprint=fingerprint,
@@ -188,15 +200,62 @@ def load_text(data: bytes, *, source: SourceInfo, minter: Minter, loaded_at: dat
     )
 
 
+def _stated_url(url: str, source: SourceInfo) -> str:
+    try:
+        return checked_iri(url)
+    except ValueError:
+        sidecar = str(Path(source.path).with_name(Path(source.path).stem + SIDECAR_SUFFIX))
+        raise LoadError(sidecar, "url", "an absolute IRI (http or https URL)", repr(url)) from None
+
+
+_SEGMENT_BODIES = {kind: str(DK[kind + "Segment"]) for kind in (
+    "Title", "Dateline", "Byline", "AdBanner", "Navigation", "Breadcrumb", "Duplicate",
+    "LinkMarkup", "Boilerplate", "Filler",
+)}  # fmt: skip
+
+
 def _add_segment(
-    g: Graph, minter: Minter, doc_id: str, doc: URIRef, text: str, segment: Segment
+    g: Triples, minter: Minter, doc_id: str, doc: str, text: str, segment: Segment
 ) -> None:
-    ann = minter.segment(doc_id, segment.start, segment.end)
-    g.add((ann, RDF.type, OA.Annotation))
-    g.add((ann, RDF.type, DK.SegmentAnnotation))
-    g.add((ann, OA.motivatedBy, OA.classifying))
-    g.add((ann, OA.hasBody, DK[segment.kind + "Segment"]))
+    ann = str(minter.segment(doc_id, segment.start, segment.end))
+    g.a(ann, _ANNOTATION)
+    g.a(ann, str(DK.SegmentAnnotation))
+    g.iri(ann, _MOTIVATED_BY, str(OA.classifying))
+    g.iri(ann, _HAS_BODY, _SEGMENT_BODIES.get(segment.kind) or str(DK[segment.kind + "Segment"]))
     add_text_target(g, ann, doc, text, segment.start, segment.end)
+
+
+def provenance_triples(
+    minter: Minter,
+    graph_iri: URIRef | str,
+    fingerprint: str,
+    input_hashes: list[str],
+    file_name: str,
+    loaded_at: datetime,
+    used: URIRef | str | None = None,
+) -> Triples:
+    """PROV-O description of one load: which inputs, which software, when."""
+    p = Triples()
+    graph = str(graph_iri)
+    activity = str(minter.load_activity(URIRef(graph), fingerprint))
+    agent = str(minter.software_agent())
+    p.a(graph, str(PROV.Entity))
+    p.iri(graph, str(PROV.wasGeneratedBy), activity)
+    p.text(graph, str(DK.fingerprint), fingerprint)
+    p.a(activity, str(DK.LoadActivity))
+    p.add((URIRef(activity), PROV.startedAtTime, Literal(loaded_at)))
+    p.iri(activity, str(PROV.wasAssociatedWith), agent)
+    p.text(activity, str(DK.loaderVersion), __version__)
+    p.text(activity, str(DK.sourceFile), file_name)
+    for digest in input_hashes:
+        p.text(activity, str(DK.inputSha256), digest)
+    if used is not None:
+        p.iri(activity, str(PROV.used), str(used))
+    p.a(agent, str(PROV.Agent))
+    p.a(agent, str(PROV.SoftwareAgent))
+    p.text(agent, str(SCHEMA.name), "Dadkhah")
+    p.text(agent, str(SCHEMA.softwareVersion), __version__)
+    return p
 
 
 def provenance_graph(
@@ -208,24 +267,16 @@ def provenance_graph(
     loaded_at: datetime,
     used: URIRef | None = None,
 ) -> Graph:
-    """PROV-O description of one load: which inputs, which software, when."""
-    p = bind_prefixes(Graph())
-    activity = minter.load_activity(graph_iri, fingerprint)
-    agent = minter.software_agent()
-    p.add((graph_iri, RDF.type, PROV.Entity))
-    p.add((graph_iri, PROV.wasGeneratedBy, activity))
-    p.add((graph_iri, DK.fingerprint, Literal(fingerprint)))
-    p.add((activity, RDF.type, DK.LoadActivity))
-    p.add((activity, PROV.startedAtTime, Literal(loaded_at)))
-    p.add((activity, PROV.wasAssociatedWith, agent))
-    p.add((activity, DK.loaderVersion, Literal(__version__)))
-    p.add((activity, DK.sourceFile, Literal(file_name)))
-    for digest in input_hashes:
-        p.add((activity, DK.inputSha256, Literal(digest)))
-    if used is not None:
-        p.add((activity, PROV.used, used))
-    p.add((agent, RDF.type, PROV.Agent))
-    p.add((agent, RDF.type, PROV.SoftwareAgent))
-    p.add((agent, SCHEMA.name, Literal("Dadkhah")))
-    p.add((agent, SCHEMA.softwareVersion, Literal(__version__)))
-    return p
+    """``provenance_triples`` as an rdflib graph."""
+    return provenance_triples(
+        minter, graph_iri, fingerprint, input_hashes, file_name, loaded_at, used
+    ).to_graph()
+
+
+_HAS_TARGET, _HAS_SOURCE, _HAS_SELECTOR = str(OA.hasTarget), str(OA.hasSource), str(OA.hasSelector)
+_HAS_BODY, _MOTIVATED_BY, _ANNOTATION = str(OA.hasBody), str(OA.motivatedBy), str(OA.Annotation)
+_SPECIFIC_RESOURCE = str(OA.SpecificResource)
+_TEXT_QUOTE_SELECTOR = str(OA.TextQuoteSelector)
+_TEXT_POSITION_SELECTOR = str(OA.TextPositionSelector)
+_EXACT, _PREFIX, _SUFFIX = str(OA.exact), str(OA.prefix), str(OA.suffix)
+_START, _END = str(OA.start), str(OA.end)

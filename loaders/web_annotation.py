@@ -22,19 +22,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, XSD
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF
 
 from dadkhah import __version__
 from dadkhah.errors import LoadError
 from dadkhah.iris import Minter
-from dadkhah.namespaces import OA, SCHEMA, bind_prefixes
-from dadkhah.units import LoadUnit
+from dadkhah.namespaces import OA, SCHEMA
+from dadkhah.ntriples import XSD_DATETIME, Triples, checked_iri, literal
+from dadkhah.units import LoadUnit, PreparedUnit
 
 from .anchoring import Quote, anchor
-from .context import DocumentText, Lookup, context_graph
+from .context import DocumentText, Lookup, context_triples
 from .inputs import decode_utf8, sha256_hex
-from .text import provenance_graph
+from .text import provenance_triples
 from .webanno import add_annotation
 
 MOTIVATIONS = {
@@ -134,32 +135,40 @@ def _text_target(ann: dict[str, Any], path: str, where: str) -> tuple[str, Quote
     return source, Quote(exact, quote.get("prefix"), quote.get("suffix"), None, start, end)
 
 
-def _agent(g: Graph, value: Any, fallback: URIRef) -> URIRef | None:
+def _iri(value: str, path: str, where: str) -> str:
+    try:
+        return checked_iri(value)
+    except ValueError:
+        raise LoadError(path, where, "an absolute IRI", repr(value)) from None
+
+
+def _agent(g: Triples, value: Any, fallback: str, path: str, where: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, dict):
         iri = _get(value, "id", "@id")
-        agent = URIRef(str(iri)) if iri else fallback
+        agent = _iri(str(iri), path, f"{where}.creator") if iri else fallback
         name = _get(value, "name", "nickname")
         if name:
-            g.add((agent, SCHEMA.name, Literal(str(name))))
+            g.text(agent, _NAME, str(name))
     elif isinstance(value, str) and ":" in value:
-        agent = URIRef(value)
+        agent = _iri(value, path, f"{where}.creator")
     else:
         agent = fallback
-        g.add((agent, SCHEMA.name, Literal(str(value))))
-    g.add((agent, RDF.type, PROV.Agent))
+        g.text(agent, _NAME, str(value))
+    g.a(agent, _AGENT)
     return agent
 
 
-def _timestamp(value: Any) -> Literal | None:
+def _timestamp(value: Any) -> str | None:
+    """An N-Triples literal: xsd:dateTime when the value reads as one, else a plain string."""
     if not isinstance(value, str):
         return None
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return Literal(value)
-    return Literal(value, datatype=XSD.dateTime)
+        return literal(value)
+    return literal(value, None, XSD_DATETIME)
 
 
 def load_web_annotations(
@@ -171,6 +180,13 @@ def load_web_annotations(
     loaded_at: datetime,
     offsets: str = "auto",
 ) -> LoadUnit:
+    return prepare_web_annotations(
+        data, path=path, minter=minter, lookup=lookup, loaded_at=loaded_at, offsets=offsets
+    ).to_load_unit()
+
+
+def parse_web_annotations(data: bytes, path: str) -> list[dict[str, Any]]:
+    """The annotation objects of a JSON(-LD) file, or ``LoadError``."""
     try:
         parsed = json.loads(decode_utf8(data, path))
     except json.JSONDecodeError as err:
@@ -178,8 +194,46 @@ def load_web_annotations(
     items = annotations_in(parsed, path)
     if not items:
         raise LoadError(path, None, "at least one annotation", "none")
+    return items
+
+
+def documents_targeted(
+    items: list[dict[str, Any]], path: str, lookup: Lookup
+) -> list[DocumentText] | None:
+    """The documents the annotations target, or None if one is not loaded or not named
+    clearly (the full load then reports it)."""
+    found: dict[URIRef, DocumentText] = {}
+    for index, ann in enumerate(items):
+        try:
+            source, _ = _text_target(ann, path, f"annotation {index + 1}")
+        except LoadError:
+            return None
+        document = lookup.document(URIRef(source)) or lookup.document_by_url(source)
+        if document is None:
+            return None
+        found[document.iri] = document
+    return list(found.values())
+
+
+def web_annotations_fingerprint(digest: str, shas: list[str], offsets: str) -> str:
+    """What a Web Annotation file's load depends on: its bytes, the texts of the documents it
+    anchors to, how offsets are read and the loader's version."""
+    return sha256_hex(f"{digest} {' '.join(sorted(shas))} {offsets} {__version__}".encode())
+
+
+def prepare_web_annotations(
+    data: bytes,
+    *,
+    path: str,
+    minter: Minter,
+    lookup: Lookup,
+    loaded_at: datetime,
+    offsets: str = "auto",
+) -> PreparedUnit:
+    """``load_web_annotations`` for the load path (N-Triples lines)."""
+    items = parse_web_annotations(data, path)
     batch = Path(path).stem
-    g = bind_prefixes(Graph())
+    g = Triples()
     documents: dict[URIRef, DocumentText] = {}
     referenced: set[URIRef] = set()
     notes: list[str] = []
@@ -187,7 +241,7 @@ def load_web_annotations(
         where = f"annotation {index + 1}"
         original = _get(ann, "id", "@id")
         key = str(original) if original else json.dumps(ann, sort_keys=True)
-        iri = minter.annotation(batch, sha256_hex(key.encode())[:16])
+        iri = str(minter.annotation(batch, sha256_hex(key.encode())[:16]))
         source, quote = _text_target(ann, path, where)
         document = lookup.document(URIRef(source)) or lookup.document_by_url(source)
         if document is None:
@@ -196,47 +250,55 @@ def load_web_annotations(
         found = anchor(document.text, quote, path=path, where=where, offsets=offsets)
         if found.note:
             notes.append(f"{where}: {found.note}")
-        bodies, purposes = _bodies(g, iri, ann)
-        referenced |= {b for b in bodies if not str(b).startswith(str(iri))}
+        bodies, purposes = _bodies(g, iri, ann, path, where)
+        referenced |= {URIRef(b) for b in bodies if not b.startswith(iri)}
         motivations = [m for m in map(_motivation, _as_list(ann.get("motivation"))) if m]
         motivations = motivations or purposes[:1] or [OA.commenting if bodies else OA.highlighting]
-        creator = _agent(g, ann.get("creator"), URIRef(f"{iri}#creator"))
+        creator = _agent(g, ann.get("creator"), f"{iri}#creator", path, where)
         add_annotation(
             g, iri, motivation=motivations[0], bodies=bodies, document=document, anchor=found,
             creator=creator, created=_timestamp(ann.get("created")),
         )  # fmt: skip
         for extra in motivations[1:]:
-            g.add((iri, OA.motivatedBy, extra))
+            g.iri(iri, str(OA.motivatedBy), extra)
         if original:
-            g.add((iri, DCTERMS.identifier, Literal(str(original))))
+            g.text(iri, str(DCTERMS.identifier), str(original))
         modified = _timestamp(ann.get("modified"))
         if modified is not None:
-            g.add((iri, DCTERMS.modified, modified))
+            g.raw(iri, str(DCTERMS.modified), modified)
 
     digest = sha256_hex(data)
-    shas = " ".join(sorted(d.sha256 for d in documents.values()))
-    fingerprint = sha256_hex(f"{digest} {shas} {offsets} {__version__}".encode())
-    graph = minter.annotations_graph(batch)
-    prov = provenance_graph(minter, graph, fingerprint, [digest], Path(path).name, loaded_at)
-    activity = minter.load_activity(graph, fingerprint)
-    for document in documents.values():
-        prov.add((activity, PROV.used, document.capture))
-    unit = LoadUnit(
-        path, graph, minter.provenance_graph(graph), g, prov, fingerprint, "annotations"
+    fingerprint = web_annotations_fingerprint(
+        digest, [d.sha256 for d in documents.values()], offsets
     )
-    unit.context = context_graph(lookup, documents.values(), referenced)
-    unit.notes = notes
-    return unit
+    graph = minter.annotations_graph(batch)
+    prov = provenance_triples(minter, graph, fingerprint, [digest], Path(path).name, loaded_at)
+    activity = str(minter.load_activity(graph, fingerprint))
+    for document in documents.values():
+        prov.iri(activity, str(PROV.used), document.capture)
+    return PreparedUnit(
+        source=path,
+        graph_iri=str(graph),
+        provenance_iri=str(minter.provenance_graph(graph)),
+        graph=g,
+        provenance=prov,
+        fingerprint=fingerprint,
+        kind="annotations",
+        context=context_triples(lookup, documents.values(), referenced),
+        notes=notes,
+    )
 
 
-def _bodies(g: Graph, iri: URIRef, ann: dict[str, Any]) -> tuple[list[URIRef], list[URIRef]]:
+def _bodies(
+    g: Triples, iri: str, ann: dict[str, Any], path: str, where: str
+) -> tuple[list[str], list[URIRef]]:
     """Bodies as RDF (resources as their IRI, textual bodies as nodes) and their purposes."""
-    bodies: list[URIRef] = []
+    bodies: list[str] = []
     purposes: list[URIRef] = []
     for n, body in enumerate(_as_list(_get(ann, "body", "bodyValue"))):
         if isinstance(body, str):
             if ":" in body and " " not in body and "bodyValue" not in ann:
-                bodies.append(URIRef(body))
+                bodies.append(_iri(body, path, f"{where}.body"))
                 continue
             body = {"type": "TextualBody", "value": body}
         if not isinstance(body, dict):
@@ -245,17 +307,20 @@ def _bodies(g: Graph, iri: URIRef, ann: dict[str, Any]) -> tuple[list[URIRef], l
         if purpose is not None:
             purposes.append(purpose)
         if "TextualBody" in _types(body) or "value" in body:
-            node = URIRef(f"{iri}#body-{n + 1}")
-            g.add((node, RDF.type, OA.TextualBody))
-            g.add((node, RDF.value, Literal(str(body.get("value", "")))))
+            node = f"{iri}#body-{n + 1}"
+            g.a(node, str(OA.TextualBody))
+            g.text(node, str(RDF.value), str(body.get("value", "")))
             if purpose is not None:
-                g.add((node, OA.hasPurpose, purpose))
+                g.iri(node, str(OA.hasPurpose), purpose)
             for key, prop in (("format", DCTERMS.format), ("language", DCTERMS.language)):
                 if isinstance(body.get(key), str):
-                    g.add((node, prop, Literal(body[key])))
+                    g.text(node, str(prop), body[key])
             bodies.append(node)
         else:
             target = _get(body, "source", "id", "@id")
             if target:
-                bodies.append(URIRef(str(target)))
+                bodies.append(_iri(str(target), path, f"{where}.body"))
     return bodies, purposes
+
+
+_NAME, _AGENT = str(SCHEMA.name), str(PROV.Agent)

@@ -2,35 +2,39 @@
 
 from __future__ import annotations
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import DCTERMS
 
 from dadkhah.namespaces import OA
+from dadkhah.ntriples import Triples
 
 from .anchoring import Anchor
 from .context import DocumentText
 from .text import add_text_target
 
+_ANNOTATION, _MOTIVATED_BY, _HAS_BODY = str(OA.Annotation), str(OA.motivatedBy), str(OA.hasBody)
+_CREATOR, _CREATED = str(DCTERMS.creator), str(DCTERMS.created)
+
 
 def add_annotation(
-    g: Graph,
-    iri: URIRef,
+    g: Triples,
+    iri: str,
     *,
-    motivation: URIRef,
-    bodies: list[URIRef],
+    motivation: str,
+    bodies: list[str],
     document: DocumentText,
     anchor: Anchor,
-    creator: URIRef | None = None,
-    created: Literal | None = None,
-) -> URIRef:
-    """An ``oa:Annotation`` on a verified span, with both selectors."""
-    g.add((iri, RDF.type, OA.Annotation))
-    g.add((iri, OA.motivatedBy, motivation))
+    creator: str | None = None,
+    created: str | None = None,
+) -> str:
+    """An ``oa:Annotation`` on a verified span, with both selectors; ``created`` is a literal
+    in N-Triples syntax."""
+    g.a(iri, _ANNOTATION)
+    g.iri(iri, _MOTIVATED_BY, motivation)
     for body in bodies:
-        g.add((iri, OA.hasBody, body))
+        g.iri(iri, _HAS_BODY, body)
     add_text_target(g, iri, document.iri, document.text, anchor.start, anchor.end)
     if creator is not None:
-        g.add((iri, DCTERMS.creator, creator))
+        g.iri(iri, _CREATOR, creator)
     if created is not None:
-        g.add((iri, DCTERMS.created, created))
+        g.raw(iri, _CREATED, created)
     return iri

@@ -1,0 +1,214 @@
+"""Answers to the annotation loaders' questions (``context.Lookup``), in two kinds.
+
+``StoreLookup`` asks the store. On the embedded store it reads quads by pattern (tens of
+microseconds) rather than through SPARQL (about a millisecond per question); any other store
+gets the same questions as SPARQL.
+
+``PrefetchedLookup`` runs in a worker process, which cannot open the store (one process owns
+it). The committing process looks up beforehand what an input will ask (``hints``: the
+document a curated file names, the sources a Web Annotation file targets) and the types of
+every registry entity; a question outside those raises ``NeedsStore`` and the input is then
+loaded in the committing process instead, so an answer is never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from dadkhah.namespaces import DK, SCHEMA
+
+from .context import DocumentText
+
+_CAPTURE, _TEXT, _SHA = (ox.NamedNode(str(t)) for t in (DK.capture, DK.normalizedText, DK.sha256))
+_URL = ox.NamedNode(str(SCHEMA.url))
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def _node(iri: str) -> ox.NamedNode | None:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None  # not an IRI the store could hold
+
+
+def _first(found: Iterator[ox.Quad]) -> ox.Quad | None:
+    return next(found, None)
+
+
+class StoreLookup:
+    """Answers loaders' questions from the store, through Oxigraph."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        self._ox: ox.Store | None = getattr(store, "oxigraph", None)
+
+    # -- documents: a capture with its text and digest, all in one named graph
+
+    def _from_capture(self, doc: ox.NamedNode, graph: ox.NamedNode) -> DocumentText | None:
+        assert self._ox is not None
+        for quad in self._ox.quads_for_pattern(doc, _CAPTURE, None, graph):
+            cap = quad.object
+            text = _first(self._ox.quads_for_pattern(cap, _TEXT, None, graph))
+            sha = _first(self._ox.quads_for_pattern(cap, _SHA, None, graph))
+            if text is not None and sha is not None:
+                return DocumentText(
+                    URIRef(doc.value), URIRef(cap.value), text.object.value, sha.object.value
+                )
+        return None
+
+    def document(self, iri: URIRef) -> DocumentText | None:
+        if self._ox is None:
+            return self._select(f"VALUES ?doc {{ {iri.n3()} }}")
+        doc = _node(str(iri))
+        if doc is None:
+            return None
+        for quad in self._ox.quads_for_pattern(doc, _CAPTURE, None, None):
+            if isinstance(quad.graph_name, ox.NamedNode):
+                found = self._from_capture(doc, quad.graph_name)
+                if found is not None:
+                    return found
+        return None
+
+    def document_by_url(self, url: str) -> DocumentText | None:
+        if self._ox is None:
+            return self._select(f"?doc schema:url {URIRef(url).n3()} .")
+        node = _node(url)
+        if node is None:
+            return None
+        for quad in self._ox.quads_for_pattern(None, _URL, node, None):
+            if isinstance(quad.graph_name, ox.NamedNode) and isinstance(quad.subject, ox.NamedNode):
+                found = self._from_capture(quad.subject, quad.graph_name)
+                if found is not None:
+                    return found
+        return None
+
+    def _select(self, where: str) -> DocumentText | None:
+        rows = self.store.select(
+            "SELECT ?doc ?cap ?text ?sha WHERE { GRAPH ?g { " + where + " ?doc dk:capture ?cap . "
+            "?cap dk:normalizedText ?text ; dk:sha256 ?sha } } LIMIT 1"
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return DocumentText(URIRef(row["doc"]), URIRef(row["cap"]), row["text"], row["sha"])
+
+    # -- types, from every graph (queries see the union)
+
+    def types(self, iris: Iterable[URIRef]) -> dict[URIRef, set[URIRef]]:
+        wanted = set(iris)
+        if not wanted:
+            return {}
+        found: dict[URIRef, set[URIRef]] = {}
+        if self._ox is None:
+            values = " ".join(i.n3() for i in wanted)
+            query = f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}"
+            for row in self.store.select(query):
+                found.setdefault(URIRef(row["s"]), set()).add(URIRef(row["t"]))
+            return found
+        for iri in wanted:
+            node = _node(str(iri))
+            if node is None:
+                continue
+            for quad in self._ox.quads_for_pattern(node, _TYPE, None, None):
+                if isinstance(quad.object, ox.NamedNode):
+                    found.setdefault(iri, set()).add(URIRef(quad.object.value))
+        return found
+
+    def registry_types(self, registry_graphs: str) -> dict[str, frozenset[str]]:
+        """Every subject typed in a graph whose IRI starts with ``registry_graphs``, with all
+        its types in the store: what workers answer ``types`` from."""
+        found: dict[str, set[str]] = {}
+        if self._ox is None:
+            rows = self.store.select(
+                "SELECT DISTINCT ?s ?t WHERE { GRAPH ?g { ?s a ?x } "
+                f'FILTER(STRSTARTS(STR(?g), "{registry_graphs}")) ?s a ?t }}'
+            )
+            for row in rows:
+                found.setdefault(row["s"], set()).add(row["t"])
+            return {s: frozenset(t) for s, t in found.items()}
+        subjects: set[ox.NamedNode] = set()
+        for graph in self._ox.named_graphs():
+            if isinstance(graph, ox.NamedNode) and graph.value.startswith(registry_graphs):
+                for quad in self._ox.quads_for_pattern(None, _TYPE, None, graph):
+                    if isinstance(quad.subject, ox.NamedNode):
+                        subjects.add(quad.subject)
+        for subject in subjects:
+            for quad in self._ox.quads_for_pattern(subject, _TYPE, None, None):
+                if isinstance(quad.object, ox.NamedNode):
+                    found.setdefault(subject.value, set()).add(quad.object.value)
+        return {s: frozenset(t) for s, t in found.items()}
+
+
+class NeedsStore(Exception):  # noqa: N818 - a signal, not an error the user sees
+    """A worker was asked something it was not told; the committing process must answer."""
+
+
+class PrefetchedLookup:
+    """A ``Lookup`` answered from what the committing process fetched for one input."""
+
+    def __init__(
+        self,
+        documents: Mapping[str, DocumentText | None],
+        types: Mapping[str, frozenset[str]],
+    ):
+        self.documents, self.known_types = documents, types
+
+    def _get(self, key: str) -> DocumentText | None:
+        if key not in self.documents:
+            raise NeedsStore(key)
+        return self.documents[key]
+
+    def document(self, iri: URIRef) -> DocumentText | None:
+        return self._get("iri " + str(iri))
+
+    def document_by_url(self, url: str) -> DocumentText | None:
+        return self._get("url " + url)
+
+    def types(self, iris: Iterable[URIRef]) -> dict[URIRef, set[URIRef]]:
+        found: dict[URIRef, set[URIRef]] = {}
+        for iri in iris:
+            types = self.known_types.get(str(iri))
+            if types is None:
+                raise NeedsStore(str(iri))
+            found[iri] = {URIRef(t) for t in types}
+        return found
+
+
+_CURATED_DOCUMENT = re.compile(
+    rb"^document:[ \t]*(['\"]?)([A-Za-z0-9][A-Za-z0-9._-]{0,127})\1[ \t]*(?:#[^\n]*)?\r?$", re.M
+)
+_SOURCE = re.compile(rb'"source"\s*:\s*"([^"\\]{1,2000})"')
+MAX_HINTS = 256
+
+
+def hints(kind: str, data: bytes, base: str) -> list[str] | None:
+    """The lookups an input will make, read from its bytes without parsing them: keys of
+    ``PrefetchedLookup.documents`` (``iri …`` and ``url …``). None when the bytes do not say
+    clearly (the worker then asks for what it needs, and the input is loaded here)."""
+    if kind == "annotations":
+        found = _CURATED_DOCUMENT.findall(data)
+        if len(found) != 1:
+            return None
+        return [f"iri {base}document/{found[0][1].decode()}"]
+    sources = {m.decode("utf-8", "replace") for m in _SOURCE.findall(data)}
+    sources = {s for s in sources if not s.startswith(base + "entity/")}  # bodies, not targets
+    if len(sources) > MAX_HINTS:
+        return None
+    return sorted(f"{how} {s}" for s in sources for how in ("iri", "url"))
+
+
+def prefetch(lookup: StoreLookup, keys: Iterable[str]) -> dict[str, DocumentText | None]:
+    """Answer ``hints`` from the store."""
+    found: dict[str, DocumentText | None] = {}
+    for key in keys:
+        how, value = key.split(" ", 1)
+        if how == "iri":
+            found[key] = lookup.document(URIRef(value))
+        else:
+            found[key] = lookup.document_by_url(value)
+    return found

@@ -1,0 +1,146 @@
+"""The ``dadkhah`` command end to end on a temporary store, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+from dadkhah.cli import cli
+from dadkhah.resources import corpus_dir
+from dadkhah.store import EmbeddedStore
+
+
+def run(runner: CliRunner, store: str, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(cli, ["--store", store, *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def loaded(runner: CliRunner, store_path: str) -> str:
+    code, out, err = run(runner, store_path, "load", str(corpus_dir()))
+    assert code == 0, err
+    assert out.strip() == "11 inputs: 11 loaded; 10474 triples written"
+    return store_path
+
+
+def triples(runner: CliRunner, store: str) -> int:
+    code, out, _ = run(runner, store, "stats")
+    assert code == 0
+    return int(next(line.split()[1] for line in out.splitlines() if line.startswith("triples")))
+
+
+def test_load_twice_then_stats(runner: CliRunner, loaded: str) -> None:
+    code, out, _ = run(runner, loaded, "load", str(corpus_dir()))
+    assert (code, out.strip()) == (0, "11 inputs: 11 unchanged; 0 triples written")
+    code, out, _ = run(runner, loaded, "stats")
+    stats = dict(line.split()[:2] for line in out.splitlines())
+    assert stats["documents"] == "5" and stats["entities"] == "76" and int(stats["claims"]) > 100
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "sidecar", "message"),
+    [
+        (
+            "empty.txt",
+            b"",
+            None,
+            "empty.txt: expected a non-empty UTF-8 text document, found an empty file",
+        ),
+        (
+            "latin.txt",
+            "Évin".encode("latin-1"),
+            None,
+            "latin.txt: byte 0 (line 1): expected UTF-8 text, found byte 0xc9",
+        ),
+        (
+            "dated.txt",
+            b"Title\n\nText.\n",
+            "date: 1988-13-45\n",
+            "a document's date is one valid xsd:date (YYYY-MM-DD) (value 1988-13-45)",
+        ),
+    ],
+)
+def test_bad_input_exits_non_zero_and_changes_nothing(
+    runner: CliRunner,
+    loaded: str,
+    tmp_path: Path,
+    name: str,
+    content: bytes,
+    sidecar: str | None,
+    message: str,
+) -> None:
+    before = triples(runner, loaded)
+    path = tmp_path / name
+    path.write_bytes(content)
+    if sidecar:
+        path.with_name(path.stem + ".meta.yaml").write_text(sidecar, encoding="utf-8")
+    code, out, err = run(runner, loaded, "load", str(path))
+    assert code == 1
+    assert message in err and "rejected:" in err
+    assert out.strip() == "1 inputs: 1 rejected; 0 triples written"
+    assert triples(runner, loaded) == before
+
+
+def test_validate_writes_nothing(runner: CliRunner, store_path: str, tmp_path: Path) -> None:
+    code, out, err = run(runner, store_path, "validate", str(corpus_dir() / "documents"))
+    assert (code, out.strip()) == (0, "5 inputs: 5 valid"), err
+    assert EmbeddedStore(store_path).quad_count() == 0
+
+
+def test_query_formats(runner: CliRunner, loaded: str) -> None:
+    count = "SELECT (COUNT(?d) AS ?n) WHERE { ?d a dk:SourceDocument }"
+    code, out, _ = run(runner, loaded, "query", count)
+    assert code == 0 and out.splitlines()[2].strip() == "5"
+    code, out, _ = run(runner, loaded, "query", "--format", "json", count)
+    assert json.loads(out)["results"]["bindings"][0]["n"]["value"] == "5"
+    code, out, _ = run(runner, loaded, "query", "--format", "csv", count)
+    assert out.splitlines() == ["n", "5"]
+    code, out, _ = run(
+        runner,
+        loaded,
+        "query",
+        "CONSTRUCT { ?d a dk:SourceDocument } WHERE { ?d a dk:SourceDocument }",
+    )
+    assert len(Graph().parse(data=out, format="turtle")) == 5
+
+
+def test_a_malformed_query_says_where(runner: CliRunner, loaded: str) -> None:
+    code, _, err = run(runner, loaded, "query", "SELECT * WHERE { ?s ?p }")
+    assert code == 1
+    assert err.startswith("error: SPARQL syntax error: error at 1:25")
+
+
+def test_export_holds_the_union_graph(runner: CliRunner, loaded: str, tmp_path: Path) -> None:
+    out = tmp_path / "dump.ttl"
+    code, _, err = run(runner, loaded, "export", "-o", str(out))
+    assert code == 0, err
+    graph = Graph().parse(out, format="turtle")
+    assert len(graph) == triples(runner, loaded)
+    store = EmbeddedStore(loaded)
+    assert len(graph) == store.union_triple_count()
+
+
+def test_the_environment_names_the_store(tmp_path: Path) -> None:
+    store = tmp_path / "env-store"
+    result = CliRunner().invoke(cli, ["stats"], env={"DADKHAH_STORE": str(store)})
+    assert result.exit_code == 0 and store.is_dir()
+
+
+def test_a_store_in_use_is_named_not_crashed(loaded: str) -> None:
+    holder = EmbeddedStore(loaded)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "dadkhah.cli", "--store", loaded, "stats"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        del holder
+    assert result.returncode == 2
+    assert "the store is in use by another process" in result.stderr
+    assert "Traceback" not in result.stderr
