@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pyoxigraph as ox
@@ -22,7 +22,10 @@ from .config import Settings, load_settings
 from .errors import DadkhahError
 from .iris import Minter
 from .resources import corpus_dir
-from .store import EmbeddedStore
+from .store import EmbeddedStore, open_any
+
+if TYPE_CHECKING:
+    from .remote import RemoteStore
 
 QUERY_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -45,21 +48,29 @@ GRAPH_FORMATS = {
 
 
 class Context:
+    """The settings and the store they name: a directory (the embedded store, opened on first
+    use) or an ``http(s)://`` URL (a SPARQL 1.1 server, reached through ``RemoteStore``)."""
+
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._store: EmbeddedStore | None = None
+        self._store: EmbeddedStore | RemoteStore | None = None
 
     @property
-    def store(self) -> EmbeddedStore:
+    def store(self) -> EmbeddedStore | RemoteStore:
         if self._store is None:
-            self._store = EmbeddedStore(self.settings.store)
+            self._store = open_any(self.settings.store)
         return self._store
 
     def close(self) -> None:
-        """Drop the store: pyoxigraph releases the directory's lock when it is collected."""
-        if self._store is not None:
-            self._store = None
-            gc.collect()
+        """Drop the store: pyoxigraph releases the directory's lock when it is collected; a
+        remote store closes its connections."""
+        store, self._store = self._store, None
+        if store is None:
+            return
+        if not isinstance(store, EmbeddedStore):
+            store.close()
+        del store
+        gc.collect()
 
 
 def _fail(err: DadkhahError) -> None:
@@ -68,7 +79,12 @@ def _fail(err: DadkhahError) -> None:
 
 
 @click.group()
-@click.option("--store", "store", metavar="DIR", help="Store directory [env DADKHAH_STORE].")
+@click.option(
+    "--store",
+    "store",
+    metavar="DIR|URL",
+    help="Store directory, or the http(s):// URL of a SPARQL server [env DADKHAH_STORE].",
+)
 @click.option("--base-iri", metavar="IRI", help="Base of minted IRIs [env DADKHAH_BASE_IRI].")
 @click.version_option(__version__, prog_name="dadkhah")
 @click.pass_context

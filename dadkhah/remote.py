@@ -19,6 +19,7 @@ unit is replaced all or nothing just as in the embedded store.
 from __future__ import annotations
 
 import http.client
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -30,7 +31,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from .chunked import read_all
-from .errors import DadkhahError, QueryError, QueryTimeout
+from .errors import ConfigError, DadkhahError, QueryError, QueryTimeout
 from .namespaces import DK, PREFIXES
 from .store import (
     GraphName,
@@ -48,6 +49,7 @@ SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 N_QUADS = "application/n-quads"
 RESTART_WAIT_S = 5.0
+_POSITION = re.compile(r"\berror at (\d+):(\d+)")
 
 
 class RemoteError(DadkhahError):
@@ -67,17 +69,46 @@ class Endpoints:
 
     @classmethod
     def from_location(cls, location: str) -> Endpoints:
-        """``http://host:port`` (no path): Oxigraph's layout, ``/query``, ``/update`` and
-        ``/store``. Any other URL is one SPARQL endpoint for both query and update."""
-        base = location.rstrip("/")
-        if urlsplit(location).path.strip("/") == "":
+        """Where the ``store`` setting points:
+
+        - ``http://host:port`` (no path): Oxigraph's layout, ``/query``, ``/update`` and
+          ``/store`` (the Graph Store, used to dump the whole dataset in one request);
+        - any other URL: one SPARQL endpoint for both query and update (a Fuseki dataset,
+          Virtuoso's or Neptune's ``/sparql``);
+        - two URLs separated by whitespace: the query endpoint, then the update endpoint
+          (GraphDB and RDF4J: ``.../repositories/ID`` and ``.../repositories/ID/statements``).
+        """
+        urls = location.split()
+        if (
+            not urls
+            or len(urls) > 2
+            or not all(u.startswith(("http://", "https://")) for u in urls)
+        ):
+            raise ConfigError(
+                f"store {location!r}: expected a directory, one http(s) URL, or a query URL "
+                "and an update URL separated by a space"
+            )
+        if len(urls) == 2:
+            return cls(urls[0], urls[1], None)
+        base = urls[0].rstrip("/")
+        if urlsplit(base).path.strip("/") == "":
             return cls(f"{base}/query", f"{base}/update", f"{base}/store")
-        return cls(location, location, None)
+        return cls(urls[0], urls[0], None)
+
+
+class _Open(dict[tuple[str, str], http.client.HTTPConnection]):
+    """One thread's connections, closed when the thread ends (a server that starts a thread
+    per request, such as Flask's development server, would otherwise leave a socket open
+    per request until the garbage collector finds it)."""
+
+    def __del__(self) -> None:
+        for conn in self.values():
+            conn.close()
 
 
 class _Connections(threading.local):
     def __init__(self) -> None:
-        self.open: dict[tuple[str, str], http.client.HTTPConnection] = {}
+        self.open = _Open()
 
 
 class Http:
@@ -215,10 +246,19 @@ class RemoteStore:
             self.http.discard(url)
             raise RemoteError(f"{url}: {err}") from None
 
-    def _checked(self, response: http.client.HTTPResponse, url: str) -> bytes:
+    def _checked(
+        self, response: http.client.HTTPResponse, url: str, *, prologue_lines: int = 0
+    ) -> bytes:
+        """The body of a 2xx answer; a 400 becomes ``QueryError`` (its ``error at L:C``
+        counted from the caller's text, without the ``prologue_lines`` written before it),
+        anything else ``RemoteError``."""
         body = self._read(response, url)
         if response.status == 400:
             text = " ".join(body.decode("utf-8", "replace").split())
+            if prologue_lines:
+                text = _POSITION.sub(
+                    lambda m: f"error at {max(1, int(m[1]) - prologue_lines)}:{m[2]}", text
+                )
             raise QueryError(f"SPARQL syntax error: {shorten(text)}")
         if response.status >= 300:
             raise RemoteError(
@@ -226,16 +266,20 @@ class RemoteStore:
             )
         return body
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL UPDATE (one request, one transaction on Oxigraph)."""
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL UPDATE (one request, one transaction on Oxigraph); a syntax error
+        becomes ``QueryError``. Without ``base_iri`` a relative IRI resolves against the
+        server's own base (Oxigraph: the endpoint's URL), not an error as in the embedded
+        store, so Dadkhah's own writes check their data first (``replace``)."""
         url = self.endpoints.update
+        text = sparql_prologue_for(sparql, base_iri=base_iri, known_prefixes=False)
         response = self.http.request(
             "POST",
             url,
-            body=sparql.encode("utf-8"),
+            body=text.encode("utf-8"),
             headers={"Content-Type": "application/sparql-update"},
         )
-        self._checked(response, url)
+        self._checked(response, url, prologue_lines=1 if base_iri else 0)
 
     # ------------------------------------------------------------------ reading
 
@@ -259,7 +303,8 @@ class RemoteStore:
             default_graph=default_graph or (),
             named_graphs=named_graphs or (),
         )
-        body = self._checked(response, self.endpoints.query)
+        prologue_lines = text.count("\n", 0, len(text) - len(sparql))
+        body = self._checked(response, self.endpoints.query, prologue_lines=prologue_lines)
         media = (response.getheader("Content-Type") or "").split(";")[0].strip()
         if media == N_TRIPLES:
             scratch = ox.Store()
@@ -315,10 +360,14 @@ class RemoteStore:
         return int(rows_of(result)[0]["n"])
 
     def union_triple_count(self) -> int:
-        rows = self.select(
-            "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+        """Distinct triples across all graphs, spelled out (no server-specific union
+        default graph needed)."""
+        result = self.query(
+            "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
+            "WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }",
+            union_default_graph=False,
         )
-        return int(rows[0]["n"])
+        return int(rows_of(result)[0]["n"])
 
     def dump(self, output: IO[bytes]) -> None:
         """Every quad (default graph and named graphs) as N-Quads."""
@@ -336,7 +385,8 @@ class RemoteStore:
         ox.serialize(quads, output, ox.RdfFormat.N_QUADS)
 
     def export_union(self, output: IO[bytes], fmt: ox.RdfFormat) -> None:
-        triples = self.query(union_construct(), union_default_graph=True)
+        """The union graph (the query names every graph itself), without repeated triples."""
+        triples = self.query(union_construct(), union_default_graph=False)
         assert isinstance(triples, ox.QueryTriples)
         ox.serialize(triples, output, fmt, prefixes=dict(PREFIXES))
 
@@ -347,7 +397,12 @@ class RemoteStore:
         self.update(graphs_update(graphs))
 
     def replace(self, unit: LoadUnit | PreparedUnit) -> None:
-        """Replace the unit's graph and provenance graph in one update request."""
+        """Replace the unit's graph and provenance graph in one update request.
+
+        The triples are parsed here first, so a term the embedded store refuses (a relative
+        IRI, a malformed literal) raises the same ``SyntaxError`` and writes nothing, where
+        the server would resolve a relative IRI against its own URL and store it."""
+        _check_terms(unit)
         self.update(unit_update(unit))
 
     def remove(self, graphs: Iterable[str]) -> None:
@@ -361,3 +416,16 @@ class RemoteStore:
     def close(self) -> None:
         """Close this thread's connections to the server (others close with their thread)."""
         self.http.close()
+
+
+def _check_terms(unit: LoadUnit | PreparedUnit) -> None:
+    """``SyntaxError`` unless every triple of the unit is valid N-Triples (absolute IRIs)."""
+    if isinstance(unit, PreparedUnit):
+        data = unit.nquads()
+    else:
+        data = "".join(
+            g.serialize(format="nt", encoding="utf-8").decode("utf-8")
+            for g in (unit.graph, unit.provenance)
+        )
+    for _ in ox.parse(data.encode("utf-8"), ox.RdfFormat.N_QUADS):
+        pass

@@ -1,11 +1,12 @@
 """From paths to committed graphs: find inputs, prepare and validate them, write them.
 
-Each input file is one unit and is committed on its own, in one Oxigraph transaction: a
-unit that fails to parse or to validate is rejected whole and reported, the units before
-and after it are unaffected, and the store never holds part of a unit, even if the process
-is killed mid-load. Inputs whose fingerprint is already stored are skipped before they are
-parsed, so loading the same files twice changes nothing and a killed load, run again,
-resumes where it stopped.
+Each input file is one unit, committed all or nothing: a unit that fails to parse or to
+validate is rejected whole and reported, the units before and after it are unaffected, and
+the store never holds part of a unit, even if the process is killed mid-load. New units are
+written in batches through Oxigraph's bulk loader, each unit made all-or-nothing by a journal
+(``dadkhah.journal``); replacing a stored unit is one transaction. Inputs whose fingerprint
+is already stored are skipped before they are parsed, so loading the same files twice
+changes nothing and a killed load, run again, resumes where it stopped.
 
 Inputs are committed kind by kind (registries, documents, curated annotations, Web
 Annotations), so an annotation file finds the documents loaded earlier in the same run. A
@@ -118,7 +119,8 @@ def stored_keys(store: Any) -> array:  # type: ignore[type-arg]
     oxi: ox.Store | None = getattr(store, "oxigraph", None)
     if oxi is not None:
         for quad in oxi.quads_for_pattern(None, ox.NamedNode(str(DK.fingerprint)), None, None):
-            keys.append(work.fingerprint_key(quad.subject.value, quad.object.value))
+            if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
+                keys.append(work.fingerprint_key(quad.subject.value, quad.object.value))
     else:
         for row in store.select("SELECT ?g ?fp WHERE { GRAPH ?p { ?g dk:fingerprint ?fp } }"):
             keys.append(work.fingerprint_key(row["g"], row["fp"]))

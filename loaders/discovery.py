@@ -14,14 +14,15 @@ from pathlib import Path
 
 from dadkhah.errors import LoadError
 
-from . import annotations, registry, text, web_annotation
+from . import annotations as curated
+from . import registry, text, web_annotation
 
 # Input kinds in the order they are committed (entities and documents before what refers to
 # them), each with the files it claims. A new format is one line here and one in work.py.
 KINDS: dict[str, Callable[[Path], bool]] = {
     "registry": registry.is_registry_file,
     "document": lambda p: p.suffix in text.MEDIA_TYPES,
-    "annotations": annotations.is_annotation_file,
+    "annotations": curated.is_annotation_file,
     "web-annotations": web_annotation.is_web_annotation_file,
 }
 

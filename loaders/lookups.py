@@ -53,9 +53,16 @@ class StoreLookup:
         assert self._ox is not None
         for quad in self._ox.quads_for_pattern(doc, _CAPTURE, None, graph):
             cap = quad.object
+            if not isinstance(cap, ox.NamedNode | ox.BlankNode):
+                continue
             text = _first(self._ox.quads_for_pattern(cap, _TEXT, None, graph))
             sha = _first(self._ox.quads_for_pattern(cap, _SHA, None, graph))
-            if text is not None and sha is not None:
+            if (
+                text is not None
+                and sha is not None
+                and isinstance(text.object, ox.Literal)
+                and isinstance(sha.object, ox.Literal)
+            ):
                 return DocumentText(
                     URIRef(doc.value), URIRef(cap.value), text.object.value, sha.object.value
                 )

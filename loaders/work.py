@@ -14,7 +14,10 @@ as constructor arguments (our exceptions do not pickle by themselves).
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
+import threading
+import time
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable
@@ -28,7 +31,8 @@ from dadkhah.iris import Minter
 from dadkhah.units import PreparedUnit
 from dadkhah.validation import check_prepared
 
-from . import annotations, registry, text, web_annotation
+from . import annotations as curated
+from . import registry, text, web_annotation
 from .context import DocumentText, Lookup
 from .inputs import sha256_hex
 from .lookups import NeedsStore, PrefetchedLookup
@@ -136,13 +140,13 @@ def _prepare(
         return registry.prepare_registry(data, path=name, minter=minter, loaded_at=now)
     graph = str(minter.annotations_graph(path.stem))
     if kind == "annotations":
-        parsed = annotations.annotated_document(data, path=name, minter=minter)
+        parsed = curated.annotated_document(data, path=name, minter=minter)
         document = lookup.document(parsed[1])
         if document is not None:
-            fingerprint = annotations.annotations_fingerprint(sha256_hex(data), document)
+            fingerprint = curated.annotations_fingerprint(sha256_hex(data), document)
             if skip(graph, fingerprint):
                 return Skipped(name, graph, fingerprint)
-        return annotations.prepare_annotations(
+        return curated.prepare_annotations(
             data, path=name, minter=minter, lookup=lookup, loaded_at=now, parsed=parsed
         )
     if kind == "web-annotations":
@@ -187,12 +191,21 @@ _state: dict[str, Any] = {}
 
 def init_worker(ctx: RunContext, keys: bytes) -> None:
     """Runs once in each worker: the shared context and the stored fingerprints' keys."""
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     stored = array("Q")
     stored.frombytes(keys)
     _state.update(ctx=ctx, skip=key_filter(stored), types_path=None, types={})
     from dadkhah.validation import compiled_shapes, ontology_ntriples
 
     compiled_shapes(), ontology_ntriples()  # parse shapes and ontology once, up front
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose committing process was killed exits within a second. (It would
+    otherwise wait forever on a task queue whose other end it holds itself.)"""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _types(path: str | None) -> dict[str, frozenset[str]]:

@@ -1,6 +1,7 @@
 """A real `dadkhah serve` for tests: started in a subprocess on a free loopback port with a
-store of the test's choosing, stopped at teardown; plus `DadkhahServeTarget`, the same server
-as a target of the W3C conformance harness in `tests/conformance/`."""
+store of the test's choosing (a directory, or with ``--store-backend=remote`` the URL of a live
+`oxigraph serve`), stopped at teardown; plus `DadkhahServeTarget`, the same server as a target
+of the W3C conformance harness in `tests/conformance/`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -20,6 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from dadkhah.store import EmbeddedStore
+from tests.backends import Backend, add
 from tests.conformance.targets import GraphStoreTarget, free_loopback_port
 
 TOKEN = "test-token-0123456789"
@@ -32,11 +35,12 @@ def dadkhah_command() -> list[str]:
 
 
 class LiveServer:
-    """`dadkhah --store STORE serve` on 127.0.0.1; use as a context manager."""
+    """`dadkhah --store STORE serve` on 127.0.0.1 (STORE a directory or a server's URL); use
+    as a context manager."""
 
     def __init__(
         self,
-        store: Path,
+        store: Path | str,
         *,
         token: str | None = TOKEN,
         query_timeout: float = 2,
@@ -149,9 +153,7 @@ class LiveServer:
 def seeded_store(path: Path) -> Path:
     """A store with one triple, so `serve` does not load the bundled corpus into it."""
     store = EmbeddedStore(str(path))
-    store.oxigraph.add(
-        ox.Quad(ox.NamedNode("urn:x:seed"), ox.NamedNode("urn:x:p"), ox.Literal("seed"))
-    )
+    add(store, [ox.Quad(ox.NamedNode("urn:x:seed"), ox.NamedNode("urn:x:p"), ox.Literal("seed"))])
     store.flush()
     del store
     return path
@@ -177,16 +179,24 @@ def authorised_session(token: str = TOKEN) -> requests.Session:
 
 class DadkhahServeTarget(GraphStoreTarget):
     """`dadkhah serve` as a conformance target: `/sparql` for query and update, `/rdf-graphs`
-    for the Graph Store, writes authorised with the test token (the session carries it)."""
+    for the Graph Store, writes authorised with the test token (the session carries it).
+    Its store is a seeded directory, or with a remote ``backend`` a live `oxigraph serve`."""
 
-    def __init__(self, *, union_default_graph: bool = False) -> None:
+    def __init__(self, *, union_default_graph: bool = False, backend: Backend | None = None):
         super().__init__("dadkhah serve", "", "", "")
         self._tmp = tempfile.mkdtemp(prefix="dadkhah-conformance-")
-        env = {"DADKHAH_UNION_DEFAULT_GRAPH": "true" if union_default_graph else "false"}
-        self.server = LiveServer(seeded_store(Path(self._tmp) / "store"), env=env, query_timeout=10)
+        self._env = {"DADKHAH_UNION_DEFAULT_GRAPH": "true" if union_default_graph else "false"}
+        self._backend = backend
+        self._stack = ExitStack()
+        self.server: LiveServer | None = None
         self.session = authorised_session()
 
     def __enter__(self) -> Self:
+        if self._backend is not None and self._backend.remote:
+            location = self._stack.enter_context(self._backend.empty(Path(self._tmp)))
+        else:
+            location = str(seeded_store(Path(self._tmp) / "store"))
+        self.server = LiveServer(location, env=self._env, query_timeout=10)
         self.server.start()
         self._query_url = self._update_url = self.server.sparql
         self._store_url = self.server.graphs
@@ -196,5 +206,7 @@ class DadkhahServeTarget(GraphStoreTarget):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-        self.server.stop()
+        if self.server is not None:
+            self.server.stop()
+        self._stack.close()
         shutil.rmtree(self._tmp, ignore_errors=True)

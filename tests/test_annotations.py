@@ -9,27 +9,20 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 import pytest
 
 from dadkhah.errors import LoadError, ShapeViolation
 from dadkhah.iris import Minter
-from dadkhah.store import EmbeddedStore
 from loaders.anchoring import Quote, anchor, utf16_to_code_points
 from loaders.commit import Outcome, discover, load_paths
+from tests.backends import AnyStore, dump
 
 TINY = Path(__file__).parent / "data" / "tiny"
 BASE = "https://dadkhah.example/id/"
 DOC = BASE + "document/t1"
 
 
-def dump(store: EmbeddedStore) -> bytes:
-    data = store.oxigraph.dump(format=ox.RdfFormat.N_QUADS)
-    assert data is not None
-    return b"\n".join(sorted(data.splitlines()))
-
-
-def load(store: EmbeddedStore, *paths: Path) -> list[Outcome]:
+def load(store: AnyStore, *paths: Path) -> list[Outcome]:
     return list(load_paths(store, discover([str(p) for p in paths]), Minter(BASE)))
 
 
@@ -41,7 +34,7 @@ def tiny(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def tiny_store(store: EmbeddedStore, tiny: Path) -> EmbeddedStore:
+def tiny_store(store: AnyStore, tiny: Path) -> AnyStore:
     """The tiny archive's registry and document, without its annotations."""
     outcomes = load(store, tiny / "registry.yaml", tiny / "t1.txt")
     assert [o.status for o in outcomes] == ["loaded", "loaded"]
@@ -62,13 +55,13 @@ SELECT (COUNT(*) AS ?checked) (SUM(IF(?found = STR(?exact), 0, 1)) AS ?wrong) WH
 """
 
 
-def test_every_stored_quote_is_the_text_at_its_offsets(corpus_store: EmbeddedStore) -> None:
+def test_every_stored_quote_is_the_text_at_its_offsets(corpus_store: AnyStore) -> None:
     row = corpus_store.select(SELECTORS_AGREE)[0]
     assert row["checked"] > 400  # segments, mentions and evidence of all five documents
     assert row["wrong"] == 0
 
 
-def test_every_claim_has_claimant_document_and_evidence(corpus_store: EmbeddedStore) -> None:
+def test_every_claim_has_claimant_document_and_evidence(corpus_store: AnyStore) -> None:
     rows = corpus_store.select(
         "SELECT (COUNT(?c) AS ?n) WHERE { ?c a dk:Claim "
         "FILTER NOT EXISTS { ?c dk:claimant ?a ; dk:statedIn ?d ; dk:evidence/oa:hasTarget ?t } }"
@@ -90,7 +83,7 @@ ORDER BY ?value ?document ?quote
 """
 
 
-def test_executed_count_claims_side_by_side(corpus_store: EmbeddedStore) -> None:
+def test_executed_count_claims_side_by_side(corpus_store: AnyStore) -> None:
     rows = corpus_store.select(EXECUTED)
     assert len({r["document"] for r in rows}) == 4  # 004 states no executed count
     by_value: dict[int, set[str]] = {}
@@ -104,7 +97,7 @@ def test_executed_count_claims_side_by_side(corpus_store: EmbeddedStore) -> None
     assert mois[0]["qualifier"] == "more than" and "33,700" in mois[0]["quote"]
 
 
-def test_relations_carry_evidence_beside_their_direct_triple(corpus_store: EmbeddedStore) -> None:
+def test_relations_carry_evidence_beside_their_direct_triple(corpus_store: AnyStore) -> None:
     rows = corpus_store.select(
         """SELECT ?quote WHERE {
              <https://dadkhah.example/id/entity/raisi> dk:memberOf ?committee .
@@ -115,7 +108,7 @@ def test_relations_carry_evidence_beside_their_direct_triple(corpus_store: Embed
     assert rows and any("Raesi" in r["quote"] for r in rows)
 
 
-def test_batch_provenance_is_a_graph_of_its_own(corpus_store: EmbeddedStore) -> None:
+def test_batch_provenance_is_a_graph_of_its_own(corpus_store: AnyStore) -> None:
     rows = corpus_store.select(
         """SELECT ?g ?annotator ?sha ?capture WHERE {
              GRAPH ?pg { ?g prov:wasGeneratedBy ?a . ?a prov:wasAssociatedWith ?who ;
@@ -199,7 +192,7 @@ def write_annotations(folder: Path, body: str) -> Path:
     ],
 )
 def test_bad_annotations_are_rejected_whole(
-    tiny_store: EmbeddedStore, tiny: Path, body: str, message: str
+    tiny_store: AnyStore, tiny: Path, body: str, message: str
 ) -> None:
     before = dump(tiny_store)
     outcomes = load(tiny_store, write_annotations(tiny, body))
@@ -209,7 +202,7 @@ def test_bad_annotations_are_rejected_whole(
 
 
 def test_an_annotation_on_an_unknown_document_is_rejected(
-    tiny_store: EmbeddedStore, tiny: Path
+    tiny_store: AnyStore, tiny: Path
 ) -> None:
     before = dump(tiny_store)
     path = tiny / "bad.yaml"
@@ -225,7 +218,7 @@ def test_an_annotation_on_an_unknown_document_is_rejected(
 
 
 def test_an_unknown_registry_id_is_caught_by_the_shapes(
-    tiny_store: EmbeddedStore, tiny: Path
+    tiny_store: AnyStore, tiny: Path
 ) -> None:
     outcome = load(
         tiny_store,
@@ -247,7 +240,7 @@ NON_BMP_TEXT = "Testimony of 𝔸li\n\nThe prisoners were taken to Evin at night
 
 
 @pytest.fixture
-def jsonld_store(tiny_store: EmbeddedStore, tiny: Path) -> EmbeddedStore:
+def jsonld_store(tiny_store: AnyStore, tiny: Path) -> AnyStore:
     doc = tiny / "t2.txt"
     doc.write_text(NON_BMP_TEXT, encoding="utf-8")
     (tiny / "t2.meta.yaml").write_text(
@@ -329,7 +322,7 @@ def hypothesis_export() -> list[dict[str, Any]]:
     ]
 
 
-def stored_positions(store: EmbeddedStore) -> list[tuple[int, int, str]]:
+def stored_positions(store: AnyStore) -> list[tuple[int, int, str]]:
     rows = store.select(
         """SELECT ?start ?end ?exact WHERE {
              GRAPH ?g { ?a oa:hasTarget ?t . ?t oa:hasSelector ?p , ?q .
@@ -340,7 +333,7 @@ def stored_positions(store: EmbeddedStore) -> list[tuple[int, int, str]]:
     return [(r["start"], r["end"], r["exact"]) for r in rows]
 
 
-def test_recogito_and_hypothesis_exports_load(jsonld_store: EmbeddedStore, tiny: Path) -> None:
+def test_recogito_and_hypothesis_exports_load(jsonld_store: AnyStore, tiny: Path) -> None:
     (tiny / "recogito.jsonld").write_text(json.dumps(recogito_export()), encoding="utf-8")
     (tiny / "hypothesis.json").write_text(json.dumps(hypothesis_export()), encoding="utf-8")
     outcomes = load(jsonld_store, tiny / "recogito.jsonld", tiny / "hypothesis.json")
@@ -363,7 +356,7 @@ def test_recogito_and_hypothesis_exports_load(jsonld_store: EmbeddedStore, tiny:
     assert mention == [{"m": "http://www.w3.org/ns/oa#identifying"}]
 
 
-def test_refined_by_chains_and_plain_iri_bodies(jsonld_store: EmbeddedStore, tiny: Path) -> None:
+def test_refined_by_chains_and_plain_iri_bodies(jsonld_store: AnyStore, tiny: Path) -> None:
     start = NON_BMP_TEXT.index("Evin at")
     collection = {
         "@context": "http://www.w3.org/ns/anno.jsonld",
@@ -399,7 +392,7 @@ def test_refined_by_chains_and_plain_iri_bodies(jsonld_store: EmbeddedStore, tin
 
 
 def test_a_web_annotation_on_an_unknown_document_is_rejected(
-    jsonld_store: EmbeddedStore, tiny: Path
+    jsonld_store: AnyStore, tiny: Path
 ) -> None:
     export = recogito_export()
     export["target"]["source"] = "https://elsewhere.example/page"
@@ -412,7 +405,7 @@ def test_a_web_annotation_on_an_unknown_document_is_rejected(
     assert dump(jsonld_store) == before
 
 
-def test_an_ambiguous_web_annotation_is_rejected(jsonld_store: EmbeddedStore, tiny: Path) -> None:
+def test_an_ambiguous_web_annotation_is_rejected(jsonld_store: AnyStore, tiny: Path) -> None:
     export = recogito_export()
     export["target"]["selector"] = {"type": "TextQuoteSelector", "exact": "Evin"}
     (tiny / "vague.jsonld").write_text(json.dumps(export), encoding="utf-8")
@@ -420,7 +413,7 @@ def test_an_ambiguous_web_annotation_is_rejected(jsonld_store: EmbeddedStore, ti
     assert "found 2 places" in str(outcome.error)
 
 
-def test_an_independent_range_fits_beside_the_other_figures(tiny_store: EmbeddedStore, tiny: Path) -> None:
+def test_an_independent_range_fits_beside_the_other_figures(tiny_store: AnyStore, tiny: Path) -> None:
     """A later source's range ("2,800 to 5,000") is one more claim: no schema change."""
     (tiny / "t3.txt").write_text(
         "Report\n\nAn organisation estimated that between 2,800 and 5,000 prisoners were executed.\n",

@@ -9,7 +9,6 @@ check that markup in labels and texts never runs. Screenshots go to ``test-artif
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +18,8 @@ from playwright.sync_api import Browser, Page, Request, sync_playwright
 from werkzeug.serving import make_server
 
 from dadkhah.iris import Minter
-from dadkhah.store import EmbeddedStore
 from loaders.commit import discover, load_paths
+from tests.backends import Backend, opened
 
 BASE = "https://dadkhah.example/id/"
 CHROMIUM = "/usr/bin/chromium"
@@ -37,24 +36,25 @@ HOSTILE_GLOBALS = ("__xss_label", "__xss_alias", "__xss_translit", "__xss_pejora
 
 
 @pytest.fixture(scope="module")
-def origin(corpus_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def origin(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from server import create_app
 
-    path = tmp_path_factory.mktemp("browser") / "store"
-    shutil.copytree(corpus_store_dir, path)
-    store = EmbeddedStore(str(path))
-    outcomes = list(load_paths(store, discover([str(XSS_DATA)]), Minter(BASE)))
-    assert outcomes and not [o for o in outcomes if o.error]
-    app = create_app({"store": str(path), "base_iri": BASE}, store=store)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with (
+        backend.corpus(tmp_path_factory.mktemp("browser")) as location,
+        opened(location) as store,
+    ):
+        outcomes = list(load_paths(store, discover([str(XSS_DATA)]), Minter(BASE)))
+        assert outcomes and not [o for o in outcomes if o.error]
+        app = create_app({"store": location, "base_iri": BASE}, store=store)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from rdflib import Graph
 from dadkhah.cli import cli
 from dadkhah.resources import corpus_dir
 from dadkhah.store import EmbeddedStore
+from tests.backends import opened
 
 
 def run(runner: CliRunner, store: str, *args: str) -> tuple[int, str, str]:
@@ -90,7 +91,8 @@ def test_bad_input_exits_non_zero_and_changes_nothing(
 def test_validate_writes_nothing(runner: CliRunner, store_path: str, tmp_path: Path) -> None:
     code, out, err = run(runner, store_path, "validate", str(corpus_dir() / "documents"))
     assert (code, out.strip()) == (0, "5 inputs: 5 valid"), err
-    assert EmbeddedStore(store_path).quad_count() == 0
+    with opened(store_path) as store:
+        assert store.quad_count() == 0
 
 
 def test_query_formats(runner: CliRunner, loaded: str) -> None:
@@ -122,16 +124,31 @@ def test_export_holds_the_union_graph(runner: CliRunner, loaded: str, tmp_path: 
     assert code == 0, err
     graph = Graph().parse(out, format="turtle")
     assert len(graph) == triples(runner, loaded)
-    store = EmbeddedStore(loaded)
-    assert len(graph) == store.union_triple_count()
+    with opened(loaded) as store:
+        assert len(graph) == store.union_triple_count()
 
 
-def test_the_environment_names_the_store(tmp_path: Path) -> None:
+def test_the_environment_names_the_store(loaded: str) -> None:
+    result = CliRunner().invoke(cli, ["stats"], env={"DADKHAH_STORE": loaded})
+    assert result.exit_code == 0 and "documents    5" in result.stdout
+
+
+@pytest.mark.embedded_only(reason="a directory is created on first use")
+def test_a_new_store_directory_is_created(tmp_path: Path) -> None:
     store = tmp_path / "env-store"
     result = CliRunner().invoke(cli, ["stats"], env={"DADKHAH_STORE": str(store)})
     assert result.exit_code == 0 and store.is_dir()
 
 
+def test_an_unreachable_server_is_an_environment_error(runner: CliRunner) -> None:
+    from tests.conformance.targets import free_loopback_port
+
+    url = f"http://127.0.0.1:{free_loopback_port()}"
+    code, _, err = run(runner, url, "stats")
+    assert code == 2 and "connection refused" in err
+
+
+@pytest.mark.embedded_only(reason="RocksDB's lock on a store directory; a server has none")
 def test_a_store_in_use_is_named_not_crashed(loaded: str) -> None:
     holder = EmbeddedStore(loaded)
     try:

@@ -6,27 +6,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
 from dadkhah.errors import LoadError, ShapeViolation
 from dadkhah.iris import Minter
-from dadkhah.store import EmbeddedStore
 from dadkhah.units import LoadUnit
 from loaders.commit import discover, load_paths
+from tests.backends import AnyStore, dump
 
 TINY = Path(__file__).parent / "data" / "tiny"
 
 
-def dump(store: EmbeddedStore) -> bytes:
-    """Every quad, sorted: two equal dumps mean two equal stores."""
-    data = store.oxigraph.dump(format=ox.RdfFormat.N_QUADS)
-    assert data is not None
-    return b"\n".join(sorted(data.splitlines()))
-
-
-def load(store: EmbeddedStore, *paths: Path | str) -> list[tuple[str, str]]:
+def load(store: AnyStore, *paths: Path | str) -> list[tuple[str, str]]:
     outcomes = load_paths(store, discover([str(p) for p in paths]), Minter("https://dadkhah.example/id/"))
     return [(Path(o.source).name, o.status) for o in outcomes]
 
@@ -38,7 +30,7 @@ def tiny_copy(tmp_path: Path) -> Path:
     return folder
 
 
-def test_loading_twice_changes_nothing(store: EmbeddedStore, tiny_copy: Path) -> None:
+def test_loading_twice_changes_nothing(store: AnyStore, tiny_copy: Path) -> None:
     first = load(store, tiny_copy)
     assert [s for _, s in first] == ["loaded"] * 3
     before = dump(store)
@@ -47,7 +39,7 @@ def test_loading_twice_changes_nothing(store: EmbeddedStore, tiny_copy: Path) ->
     assert dump(store) == before
 
 
-def test_a_changed_file_replaces_its_graph(store: EmbeddedStore, tiny_copy: Path) -> None:
+def test_a_changed_file_replaces_its_graph(store: AnyStore, tiny_copy: Path) -> None:
     load(store, tiny_copy / "t1.txt")
     old_sha = store.select("SELECT ?sha WHERE { ?c dk:sha256 ?sha }")[0]["sha"]
     (tiny_copy / "t1.txt").write_text("A new title\n\nDifferent words entirely.\n", encoding="utf-8")
@@ -65,7 +57,7 @@ def test_a_changed_file_replaces_its_graph(store: EmbeddedStore, tiny_copy: Path
     ],
 )
 def test_bad_bytes_leave_the_store_unchanged(
-    store: EmbeddedStore, tiny_copy: Path, tmp_path: Path, name: str, content: bytes, message: str
+    store: AnyStore, tiny_copy: Path, tmp_path: Path, name: str, content: bytes, message: str
 ) -> None:
     load(store, tiny_copy)
     before = dump(store)
@@ -79,7 +71,7 @@ def test_bad_bytes_leave_the_store_unchanged(
 
 
 def test_a_sidecar_that_violates_a_shape_rejects_the_document(
-    store: EmbeddedStore, tiny_copy: Path
+    store: AnyStore, tiny_copy: Path
 ) -> None:
     load(store, tiny_copy)
     before = dump(store)
@@ -96,13 +88,13 @@ def test_a_sidecar_that_violates_a_shape_rejects_the_document(
     assert dump(store) == before
 
 
-def test_one_bad_input_does_not_stop_the_others(store: EmbeddedStore, tiny_copy: Path) -> None:
+def test_one_bad_input_does_not_stop_the_others(store: AnyStore, tiny_copy: Path) -> None:
     (tiny_copy / "broken.txt").write_bytes(b"\xff\xfe")
     statuses = dict(load(store, tiny_copy))
     assert statuses == {"registry.yaml": "loaded", "t1.txt": "loaded", "broken.txt": "rejected", "t1.yaml": "loaded"}
 
 
-def test_a_failing_write_keeps_the_previous_graph(store: EmbeddedStore, tiny_copy: Path) -> None:
+def test_a_failing_write_keeps_the_previous_graph(store: AnyStore, tiny_copy: Path) -> None:
     """One transaction per unit: a write that fails half-way (here: an IRI Oxigraph refuses)
     leaves the old graph and its provenance in place."""
     load(store, tiny_copy)

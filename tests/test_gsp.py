@@ -3,14 +3,15 @@ each method does, SHACL validation of every write (rejected whole, store unchang
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from dadkhah.store import EmbeddedStore
 from server import create_app
+from tests.backends import AnyStore, add, quads
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -22,33 +23,35 @@ INVALID = "<http://example.org/doc> a <https://dadkhah.example/ns#SourceDocument
 
 
 @pytest.fixture
-def store() -> EmbeddedStore:
-    store = EmbeddedStore(None)
-    store.oxigraph.add(
-        ox.Quad(
-            ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal("o"), ox.NamedNode(f"{EX}g0")
-        )
+def store(new_store: Callable[[], AnyStore]) -> AnyStore:
+    store = new_store()
+    add(
+        store,
+        [
+            ox.Quad(
+                ox.NamedNode(f"{EX}s"),
+                ox.NamedNode(f"{EX}p"),
+                ox.Literal("o"),
+                ox.NamedNode(f"{EX}g0"),
+            )
+        ],
     )
     return store
 
 
-def make(store: EmbeddedStore, **settings: Any) -> FlaskClient:
+def make(store: AnyStore, **settings: Any) -> FlaskClient:
     return create_app({"store": "/nonexistent", **settings}, store=store).test_client()
 
 
 @pytest.fixture
-def client(store: EmbeddedStore) -> FlaskClient:
+def client(store: AnyStore) -> FlaskClient:
     return make(store, update_token=TOKEN)
-
-
-def quads(store: EmbeddedStore) -> set[ox.Quad]:
-    return set(store.oxigraph)
 
 
 # ---------------------------------------------------------------- authorisation
 
 
-def test_writes_are_disabled_without_a_configured_token(store: EmbeddedStore) -> None:
+def test_writes_are_disabled_without_a_configured_token(store: AnyStore) -> None:
     client = make(store)
     before = quads(store)
     put = client.put(f"/rdf-graphs?graph={GRAPH}", data=PERSON, content_type=TTL, headers=AUTH)
@@ -63,7 +66,7 @@ def test_writes_are_disabled_without_a_configured_token(store: EmbeddedStore) ->
     [({}, 401), ({"Authorization": "Bearer wrong"}, 403), ({"Authorization": "Basic eDp5"}, 401)],
 )
 def test_writes_need_the_bearer_token(
-    client: FlaskClient, store: EmbeddedStore, headers: dict[str, str], status: int
+    client: FlaskClient, store: AnyStore, headers: dict[str, str], status: int
 ) -> None:
     before = quads(store)
     responses = [
@@ -102,7 +105,7 @@ def test_put_get_post_delete_cycle(client: FlaskClient) -> None:
     assert client.delete(url, headers=AUTH).status_code == 404
 
 
-def test_default_graph(client: FlaskClient, store: EmbeddedStore) -> None:
+def test_default_graph(client: FlaskClient, store: AnyStore) -> None:
     assert client.put(
         "/rdf-graphs?default", data=PERSON, content_type=TTL, headers=AUTH
     ).status_code in (201, 204)
@@ -113,7 +116,7 @@ def test_default_graph(client: FlaskClient, store: EmbeddedStore) -> None:
     assert store.graph_triples(None) == []
 
 
-def test_post_to_the_store_creates_a_graph(client: FlaskClient, store: EmbeddedStore) -> None:
+def test_post_to_the_store_creates_a_graph(client: FlaskClient, store: AnyStore) -> None:
     response = client.post("/rdf-graphs", data=PERSON, content_type=TTL, headers=AUTH)
     assert response.status_code == 201
     location = response.headers["Location"]
@@ -124,7 +127,7 @@ def test_post_to_the_store_creates_a_graph(client: FlaskClient, store: EmbeddedS
     assert client.get("/rdf-graphs", query_string={"graph": location}).status_code == 200
 
 
-def test_multipart_post_merges_every_part(client: FlaskClient, store: EmbeddedStore) -> None:
+def test_multipart_post_merges_every_part(client: FlaskClient, store: AnyStore) -> None:
     from io import BytesIO
 
     data = {
@@ -152,7 +155,7 @@ def test_whole_store_as_trig_and_nquads(client: FlaskClient) -> None:
     ],
 )
 def test_bad_payloads(
-    client: FlaskClient, store: EmbeddedStore, data: str, content_type: str, status: int
+    client: FlaskClient, store: AnyStore, data: str, content_type: str, status: int
 ) -> None:
     before = quads(store)
     url = f"/rdf-graphs?graph={GRAPH}"
@@ -165,7 +168,7 @@ def test_graph_must_be_named_once_and_absolutely(client: FlaskClient) -> None:
     assert client.get("/rdf-graphs?graph=relative").status_code == 400
 
 
-def test_shape_violation_rejects_the_whole_put(client: FlaskClient, store: EmbeddedStore) -> None:
+def test_shape_violation_rejects_the_whole_put(client: FlaskClient, store: AnyStore) -> None:
     before = quads(store)
     response = client.put(
         f"/rdf-graphs?graph={GRAPH}",
@@ -179,7 +182,7 @@ def test_shape_violation_rejects_the_whole_put(client: FlaskClient, store: Embed
     assert quads(store) == before
 
 
-def test_body_over_the_limit_is_413(store: EmbeddedStore) -> None:
+def test_body_over_the_limit_is_413(store: AnyStore) -> None:
     client = make(store, update_token=TOKEN, max_body_bytes=200)
     big = PERSON * 20
     response = client.put(f"/rdf-graphs?graph={GRAPH}", data=big, content_type=TTL, headers=AUTH)
@@ -199,7 +202,7 @@ def update(client: FlaskClient, text: str, **params: str) -> Any:
     )
 
 
-def test_update_by_form_and_direct_post(client: FlaskClient, store: EmbeddedStore) -> None:
+def test_update_by_form_and_direct_post(client: FlaskClient, store: AnyStore) -> None:
     insert = f"INSERT DATA {{ GRAPH <{GRAPH}> {{ {PERSON} }} }}"
     assert client.post("/sparql", data={"update": insert}, headers=AUTH).status_code == 204
     assert len(store.graph_triples(GRAPH)) == 1
@@ -207,7 +210,7 @@ def test_update_by_form_and_direct_post(client: FlaskClient, store: EmbeddedStor
     assert store.graph_triples(GRAPH) == []
 
 
-def test_update_with_using_graph_uri(client: FlaskClient, store: EmbeddedStore) -> None:
+def test_update_with_using_graph_uri(client: FlaskClient, store: AnyStore) -> None:
     text = f"INSERT {{ GRAPH <{GRAPH}> {{ ?s a <{EX}Thing> }} }} WHERE {{ ?s ?p ?o }}"
     assert update(client, text, **{"using-graph-uri": f"{EX}g0"}).status_code == 204
     assert len(store.graph_triples(GRAPH)) == 1
@@ -215,7 +218,7 @@ def test_update_with_using_graph_uri(client: FlaskClient, store: EmbeddedStore) 
     assert update(client, clash, **{"using-graph-uri": f"{EX}g0"}).status_code == 400
 
 
-def test_update_violating_shapes_changes_nothing(client: FlaskClient, store: EmbeddedStore) -> None:
+def test_update_violating_shapes_changes_nothing(client: FlaskClient, store: AnyStore) -> None:
     before = quads(store)
     text = f"INSERT DATA {{ GRAPH <{GRAPH}> {{ {INVALID} }} GRAPH <{EX}g9> {{ {PERSON} }} }}"
     response = update(client, text)
@@ -226,7 +229,7 @@ def test_update_violating_shapes_changes_nothing(client: FlaskClient, store: Emb
     assert quads(store) == before
 
 
-def test_update_syntax_error_and_load_are_400(client: FlaskClient, store: EmbeddedStore) -> None:
+def test_update_syntax_error_and_load_are_400(client: FlaskClient, store: AnyStore) -> None:
     before = quads(store)
     bad = update(client, "INSERT DATA { <a> }")
     assert bad.status_code == 400 and "error at 1:" in bad.get_data(as_text=True)
@@ -236,7 +239,7 @@ def test_update_syntax_error_and_load_are_400(client: FlaskClient, store: Embedd
 
 
 def test_relative_iris_in_updates_resolve_against_the_endpoint(
-    client: FlaskClient, store: EmbeddedStore
+    client: FlaskClient, store: AnyStore
 ) -> None:
     assert (
         update(client, f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{EX}s> <{EX}p> <rel> }} }}").status_code
@@ -245,8 +248,8 @@ def test_relative_iris_in_updates_resolve_against_the_endpoint(
     assert store.graph_triples(GRAPH)[0].object == ox.NamedNode("http://localhost/rel")
 
 
-def test_update_refused_over_the_size_limit(store: EmbeddedStore) -> None:
+def test_update_refused_over_the_size_limit(store: AnyStore) -> None:
     client = make(store, update_token=TOKEN, max_update_quads=1)
-    store.oxigraph.add(ox.Quad(ox.NamedNode(f"{EX}x"), ox.NamedNode(f"{EX}p"), ox.Literal("2")))
+    add(store, [ox.Quad(ox.NamedNode(f"{EX}x"), ox.NamedNode(f"{EX}p"), ox.Literal("2"))])
     response = update(client, "CLEAR ALL")
     assert response.status_code == 413 and "Graph Store" in response.get_data(as_text=True)

@@ -10,8 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from dadkhah.iris import Minter
-from dadkhah.store import EmbeddedStore
 from loaders.commit import discover, load_paths
+from tests.backends import AnyStore
 
 BASE = "https://dadkhah.example/id/"
 ENTITY = "/id/entity/evin-prison"
@@ -153,7 +153,7 @@ def test_the_host_does_not_change_the_iris(client: FlaskClient) -> None:
         assert b"mirror.example.org" not in body
 
 
-def test_a_configured_base_moves_the_route_with_it(tmp_path: Path) -> None:
+def test_a_configured_base_moves_the_route_with_it(tmp_path: Path, store: AnyStore) -> None:
     """Another base (another path on another host): its path answers, canonical IRIs kept."""
     from server import create_app
 
@@ -162,7 +162,6 @@ def test_a_configured_base_moves_the_route_with_it(tmp_path: Path) -> None:
     (tmp_path / "in" / "registry.yaml").write_text(
         "entities:\n  - id: someone\n    type: Person\n    label: Some One\n", encoding="utf-8"
     )
-    store = EmbeddedStore(str(tmp_path / "store"))
     outcomes = list(load_paths(store, discover([str(tmp_path / "in")]), Minter(base)))
     assert outcomes and not [o for o in outcomes if o.error]
     app = create_app({"store": store.path, "base_iri": base}, store=store)

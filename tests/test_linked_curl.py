@@ -5,7 +5,6 @@ value, and the HTML page of the same IRI shows its label."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+from tests.backends import Backend
 
 BASE = "https://dadkhah.example/id/"
 CASES = {
@@ -42,9 +43,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(corpus_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = tmp_path_factory.mktemp("served") / "store"
-    shutil.copytree(corpus_store_dir, store)
+def served(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with backend.corpus(tmp_path_factory.mktemp("served")) as store:
+        yield from _serve(store, tmp_path_factory)
+
+
+def _serve(store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     script = Path(sys.executable).parent / "dadkhah"
     log = tmp_path_factory.mktemp("log") / "serve.log"

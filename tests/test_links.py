@@ -9,16 +9,15 @@ the same existence check without building the body; their content is tested in
 
 from __future__ import annotations
 
-import shutil
 from collections import deque
+from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 
-from dadkhah.store import EmbeddedStore
+from tests.backends import Backend, opened
 
 BASE = "https://dadkhah.example/id/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -44,13 +43,13 @@ class Links(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def crawl_client(corpus_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+def crawl_client(
+    backend: Backend, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FlaskClient]:
     from server import create_app
 
-    copy = tmp_path_factory.mktemp("links") / "store"
-    shutil.copytree(corpus_store_dir, copy)
-    store = EmbeddedStore(str(copy))
-    return create_app({"store": str(copy), "base_iri": BASE}, store=store).test_client()
+    with backend.corpus(tmp_path_factory.mktemp("links")) as location, opened(location) as store:
+        yield create_app({"store": location, "base_iri": BASE}, store=store).test_client()
 
 
 def test_every_internal_link_answers_200(crawl_client: FlaskClient) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.backends import Backend
 from tests.conformance.http_runner import CaseResult, run_case
 from tests.conformance.manifests import Case, QueryCase, SyntaxCase
 from tests.conformance.query_suite import run_query_case, run_syntax_case
@@ -44,14 +45,15 @@ KNOWN_FAILURES: dict[str, str] = {
 
 
 @pytest.fixture(scope="module", params=["union-default-graph", "plain-default-graph"])
-def dadkhah(request: pytest.FixtureRequest) -> Iterator[DadkhahServeTarget]:
-    with DadkhahServeTarget(union_default_graph=request.param == "union-default-graph") as target:
+def dadkhah(request: pytest.FixtureRequest, backend: Backend) -> Iterator[DadkhahServeTarget]:
+    union = request.param == "union-default-graph"
+    with DadkhahServeTarget(union_default_graph=union, backend=backend) as target:
         yield target
 
 
 @pytest.fixture(scope="module")
-def plain() -> Iterator[DadkhahServeTarget]:
-    with DadkhahServeTarget(union_default_graph=False) as target:
+def plain(backend: Backend) -> Iterator[DadkhahServeTarget]:
+    with DadkhahServeTarget(union_default_graph=False, backend=backend) as target:
         yield target
 
 

@@ -1,5 +1,6 @@
-"""The SPARQL Protocol endpoint through Flask's test client (embedded store, no server):
-request forms, content negotiation, status codes, datasets, SERVICE refusal and limits."""
+"""The SPARQL Protocol endpoint through Flask's test client (no HTTP server in front; the
+store is the run's backend, in process or remote): request forms, content negotiation, status
+codes, datasets, SERVICE refusal and limits."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from dadkhah.store import EmbeddedStore
 from server import create_app
+from tests.backends import AnyStore, add
 
 EX = "http://example.org/"
 G1, G2 = f"{EX}g1", f"{EX}g2"
@@ -23,19 +24,21 @@ QUERY = "application/sparql-query"
 FORM = "application/x-www-form-urlencoded"
 
 
-def small_store() -> EmbeddedStore:
+def small_store(store: AnyStore) -> AnyStore:
     """Two named graphs, nothing in the default graph (the shape Dadkhah's data has)."""
-    store = EmbeddedStore(None)
-    for graph, n in ((G1, 3), (G2, 2)):
-        for i in range(n):
-            store.oxigraph.add(
-                ox.Quad(
-                    ox.NamedNode(f"{EX}s{i}"),
-                    ox.NamedNode(f"{EX}p"),
-                    ox.Literal(f"v{i}"),
-                    ox.NamedNode(graph),
-                )
+    add(
+        store,
+        [
+            ox.Quad(
+                ox.NamedNode(f"{EX}s{i}"),
+                ox.NamedNode(f"{EX}p"),
+                ox.Literal(f"v{i}"),
+                ox.NamedNode(graph),
             )
+            for graph, n in ((G1, 3), (G2, 2))
+            for i in range(n)
+        ],
+    )
     return store
 
 
@@ -43,10 +46,10 @@ MakeClient = Callable[..., FlaskClient]
 
 
 @pytest.fixture
-def make_client() -> MakeClient:
+def make_client(new_store: Callable[[], AnyStore]) -> MakeClient:
     def make(**settings: Any) -> FlaskClient:
         config = {"store": "/nonexistent", **settings}
-        return create_app(config, store=small_store()).test_client()
+        return create_app(config, store=small_store(new_store())).test_client()
 
     return make
 

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from dadkhah.errors import QueryError, QueryTimeout
+from dadkhah.errors import ConfigError, QueryError, QueryTimeout
 from dadkhah.remote import Endpoints, RemoteStore
 from dadkhah.store import EmbeddedStore, Store
 from dadkhah.units import LoadUnit
@@ -60,6 +60,26 @@ def test_endpoints_layout() -> None:
     assert Endpoints.from_location("http://h/sparql") == Endpoints(
         "http://h/sparql", "http://h/sparql"
     )
+    graphdb = "http://h:7200/repositories/dk"
+    assert Endpoints.from_location(f"{graphdb}  {graphdb}/statements") == Endpoints(
+        graphdb, f"{graphdb}/statements"
+    )
+    for bad in ("http://a http://b http://c", "http://a /statements"):
+        with pytest.raises(ConfigError):
+            Endpoints.from_location(bad)
+
+
+def test_a_query_url_and_an_update_url(oxigraph: OxigraphServeTarget) -> None:
+    oxigraph.reset()
+    store = RemoteStore(f"{oxigraph.query_url} {oxigraph.update_url}")
+    try:
+        store.replace(unit(2))
+        assert store.quad_count() == 3
+        dump = io.BytesIO()
+        store.dump(dump)  # no Graph Store: the dump is a query
+        assert len(dump.getvalue().splitlines()) == 3
+    finally:
+        store.close()
 
 
 def test_same_answers(store: Store) -> None:

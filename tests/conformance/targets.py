@@ -166,7 +166,9 @@ def oxigraph_executable() -> str:
 
 
 class OxigraphServeTarget(GraphStoreTarget):
-    """`oxigraph serve` on a free loopback port with its store in a temporary directory.
+    """`oxigraph serve` on a free loopback port with its store in a temporary directory
+    (or, with ``in_memory``, in the server's memory: emptied and refilled many times, an
+    on-disk store slows down as RocksDB collects deletion markers).
 
     Use as a context manager; the process is stopped (terminate, then kill on timeout) and
     the directory removed on exit.
@@ -178,11 +180,13 @@ class OxigraphServeTarget(GraphStoreTarget):
         *,
         startup_timeout_s: float = 30.0,
         extra_args: tuple[str, ...] = (),
+        in_memory: bool = False,
     ) -> None:
         super().__init__("oxigraph serve", "", "", "")
         self._executable = executable or oxigraph_executable()
         self._startup_timeout_s = startup_timeout_s
         self._extra_args = extra_args
+        self._in_memory = in_memory
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -220,9 +224,10 @@ class OxigraphServeTarget(GraphStoreTarget):
         self._update_url = f"{self.base_url}/update"
         self._store_url = f"{self.base_url}/store"
         self._log = (workdir / "oxigraph.log").open("wb")
+        location = () if self._in_memory else ("--location", str(workdir / "store"))
         command = [
             self._executable, "serve",
-            "--location", str(workdir / "store"),
+            *location,
             "--bind", f"127.0.0.1:{port}",
             *self._extra_args,
         ]

@@ -1,0 +1,111 @@
+"""Tables for RESULTS.md from ``bench.run``'s JSON: ``python -m bench.report OUT``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+MIB = 1 << 20
+
+
+def load_results(folder: Path) -> list[dict[str, Any]]:
+    found = [json.loads(p.read_text()) for p in folder.glob("results-*.json")]
+    return sorted(found, key=lambda r: r["documents"])
+
+
+def row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def load_table(results: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        row("documents", "inputs", "quads", "Dadkhah load", "docs/s", "quads/s",
+            "raw bulk_load", "raw quads/s", "ratio", "peak RSS main / worker", "raw peak RSS",
+            "store on disk", "raw store"),
+        row(*["---"] * 13),
+    ]  # fmt: skip
+    for r in results:
+        load, raw, s, disk = r["load"], r["raw"], r["summary"], r["disk"]
+        lines.append(row(
+            f"{r['documents']:,}", f"{load['inputs']:,}", f"{raw['quads']:,}",
+            f"{load['wall_s']:.1f} s", f"{s['docs_per_s']:.1f}", f"{s['quads_per_s']:,}",
+            f"{raw['wall_s']:.1f} s", f"{s['raw_quads_per_s']:,}", f"{s['ratio_to_raw']:.2f}×",
+            f"{load['peak_rss_mib']:.0f} / {load['children_peak_rss_mib']:.0f} MiB",
+            f"{raw['peak_rss_mib']:.0f} MiB", f"{disk['store_bytes'] / MIB:,.0f} MiB",
+            f"{disk['raw_store_bytes'] / MIB:,.0f} MiB",
+        ))  # fmt: skip
+    return lines
+
+
+def cpu_table(results: list[dict[str, Any]]) -> list[str]:
+    lines = [row("documents", "CPU main (with writer)", "CPU workers", "CPU raw bulk_load",
+                 "steady RSS main (last sample)"), row(*["---"] * 5)]  # fmt: skip
+    for r in results:
+        load = r["load"]
+        last = load["rss_timeline"][-1][1] if load["rss_timeline"] else "n/a"
+        lines.append(row(f"{r['documents']:,}", f"{load['cpu_s']:.0f} s",
+                         f"{load['children_cpu_s']:.0f} s", f"{r['raw']['cpu_s']:.0f} s",
+                         f"{last} MiB"))  # fmt: skip
+    return lines
+
+
+def shacl_table(results: list[dict[str, Any]]) -> list[str]:
+    lines = [row("documents", "per document (all its units) p50", "document unit p50",
+                 "curated annotations p50", "Web Annotations p50"), row(*["---"] * 5)]  # fmt: skip
+    for r in results:
+        s = r["shacl"]
+        unit = s["per_unit_ms"]
+
+        def cell(kind: str, unit: dict[str, Any] = unit) -> str:
+            if kind not in unit:
+                return "n/a"
+            return f"{unit[kind]['p50']:.1f} ms ({unit[kind]['triples_p50']} triples)"
+
+        per_doc = f"{s['per_document_ms']['p50']:.1f} ms"
+        kinds = (cell("document"), cell("annotations"), cell("web-annotations"))
+        lines.append(row(f"{r['documents']:,}", per_doc, *kinds))
+    return lines
+
+
+def query_table(results: list[dict[str, Any]]) -> list[str]:
+    names = list(results[0]["queries"]["queries"])
+    head = ["query"] + [f"{r['documents']:,} docs: rows, p50 Dadkhah / raw" for r in results]
+    lines = [row(*head), row(*["---"] * len(head))]
+    for name in names:
+        cells = [name]
+        for r in results:
+            q = r["queries"]["queries"][name]
+            cells.append(f"{q['dadkhah']['rows']:,}: {q['dadkhah']['p50_ms']:.1f} / "
+                         f"{q['raw']['p50_ms']:.1f} ms")  # fmt: skip
+        lines.append(row(*cells))
+    return lines
+
+
+def export_table(results: list[dict[str, Any]]) -> list[str]:
+    lines = [row("documents", "export", "time", "lines/s", "MB/s", "peak RSS"), row(*["---"] * 6)]
+    for r in results:
+        for way, e in r["exports"].items():
+            wall = max(e["wall_s"], 1e-6)
+            lines.append(row(f"{r['documents']:,}", way, f"{e['wall_s']:.1f} s",
+                             f"{e['lines'] / wall:,.0f}", f"{e['bytes'] / wall / 1e6:.1f}",
+                             f"{e['peak_rss_mib']:.0f} MiB"))  # fmt: skip
+    return lines
+
+
+def main() -> None:
+    results = load_results(Path(sys.argv[1]))
+    for title, table in (("Load", load_table), ("CPU and memory", cpu_table),
+                         ("SHACL", shacl_table), ("Queries", query_table),
+                         ("Exports", export_table)):  # fmt: skip
+        print(f"### {title}\n")
+        print("\n".join(table(results)))
+        print()
+    print("```json")
+    print(json.dumps(results[-1]["machine"], indent=1))
+    print("```")
+
+
+if __name__ == "__main__":
+    main()

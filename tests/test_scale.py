@@ -1,0 +1,287 @@
+"""Scale: the synthetic archive generator, the parallel load path against the in-process one,
+resuming after a kill, and the pieces that keep memory flat (streamed discovery, a bounded
+window of work, a constant-memory union export)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from array import array
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from dadkhah.iris import Minter
+from dadkhah.store import EmbeddedStore
+from loaders import parallel, work
+from loaders.commit import Outcome, discover, load_paths
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # bench/ is a folder of scripts, not an installed package
+
+from bench.generate import MANIFEST, generate  # noqa: E402
+
+BASE = "https://dadkhah.example/id/"
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def load(store: EmbeddedStore, folder: Path, workers: int | None) -> list[Outcome]:
+    return list(load_paths(store, discover([str(folder)]), Minter(BASE), workers=workers))
+
+
+def content(store: EmbeddedStore) -> list[bytes]:
+    """Every quad, sorted, without load times (the one thing two loads may differ in)."""
+    data = store.oxigraph.dump(format=ox.RdfFormat.N_QUADS) or b""
+    return sorted(line for line in data.splitlines() if b"startedAtTime" not in line)
+
+
+def copy_first(archive: Path, folder: Path, docs: int) -> Path:
+    """The registry and the first ``docs`` documents with their annotation files."""
+    for path in archive.rglob("*"):
+        if path.is_file() and (path.name == "registry.yaml" or path.name[:7] < f"d{docs:06d}"):
+            target = folder / path.relative_to(archive)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("scale") / "archive"
+    generate(folder, 200, seed=7)
+    return folder
+
+
+# ---------------------------------------------------------------- the generator
+
+
+def test_the_generator_is_deterministic_and_prefix_stable(tmp_path: Path, archive: Path) -> None:
+    generate(tmp_path / "again", 200, seed=7, jobs=2)
+    assert tree_digest(tmp_path / "again") == tree_digest(archive)
+    generate(tmp_path / "small", 20, seed=7)
+    for path in (tmp_path / "small" / "documents").rglob("*.txt"):
+        twin = archive / path.relative_to(tmp_path / "small")
+        assert twin.read_bytes() == path.read_bytes()
+
+
+def test_the_archive_has_the_promised_shape(archive: Path) -> None:
+    manifest = json.loads((archive / MANIFEST).read_text())
+    assert manifest["documents"] == 200 and manifest["web_annotation_files"] == 40
+    assert 20 * 200 <= manifest["annotations"] <= 50 * 200
+    registry = (archive / "registry.yaml").read_text(encoding="utf-8")
+    assert len(re.findall(r"^  - id: ", registry, re.M)) > 2000  # measures and entities
+    files = list((archive / "annotations").rglob("*.yaml"))
+    assert len(files) == 200
+    text = "".join(f.read_text(encoding="utf-8") for f in files[:20])
+    for section in ("mentions:", "claims:", "quotes:", "relations:", "occurrence:"):
+        assert section in text
+
+
+# ---------------------------------------------------------------- loading
+
+
+@pytest.fixture(scope="module")
+def parallel_store(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    store = EmbeddedStore(str(tmp_path_factory.mktemp("parallel") / "store"))
+    outcomes = load(store, archive, workers=2)
+    assert [o for o in outcomes if o.status != "loaded"] == []
+    assert len(outcomes) == 1 + 200 + 200 + 40
+    assert [o.source for o in outcomes] == [str(p) for _, p in discover([str(archive)])]
+    return store
+
+
+def test_workers_write_exactly_what_one_process_writes(
+    parallel_store: EmbeddedStore, archive: Path, tmp_path: Path
+) -> None:
+    """The first 30 documents loaded in-process equal the same graphs from the parallel load."""
+    subset = copy_first(archive, tmp_path / "subset", 30)
+    alone = EmbeddedStore(str(tmp_path / "alone"))
+    assert {o.status for o in load(alone, subset, workers=0)} == {"loaded"}
+    mine = set(content(alone))
+    graphs = {graph_of(q) for q in mine}
+    assert len(graphs) == 2 + 2 * (1 + 30 + 30 + 6)  # ontology, registry, units: with provenance
+    assert mine == {q for q in content(parallel_store) if graph_of(q) in graphs}
+
+
+def graph_of(quad: bytes) -> bytes:
+    return quad.rsplit(b" ", 2)[-2]
+
+
+def test_a_second_load_skips_everything_before_parsing(
+    parallel_store: EmbeddedStore, archive: Path
+) -> None:
+    before = content(parallel_store)
+    outcomes = load(parallel_store, archive, workers=2)
+    assert {o.status for o in outcomes} == {"unchanged"}
+    assert content(parallel_store) == before
+
+
+def test_a_bad_file_among_many_is_the_only_one_rejected(archive: Path, tmp_path: Path) -> None:
+    folder = copy_first(archive, tmp_path / "mixed", 40)
+    sidecar = next(folder.rglob("d000003_*.meta.yaml"))
+    sidecar.write_text(sidecar.read_text() + 'url: "http://bad host.example/x"\n')
+    # A target named by "id" instead of "source": the committing process cannot foresee the
+    # lookup, so the worker hands the file back and it is loaded there (same result).
+    doc = next(folder.rglob("d000001_*.txt"))
+    text = doc.read_text(encoding="utf-8")
+    (folder / "annotations" / "000" / "by-id.jsonld").write_text(json.dumps({
+        "type": "Annotation", "id": "urn:x:1", "motivation": "highlighting",
+        "target": {"id": f"{BASE}document/{doc.stem}", "selector": {
+            "type": "TextQuoteSelector", "exact": text.split("\n", 1)[0]}},
+    }))  # fmt: skip
+    store = EmbeddedStore(str(tmp_path / "store"))
+    outcomes = load(store, folder, workers=2)
+    by_id = [o for o in outcomes if o.source.endswith("by-id.jsonld")]
+    assert [o.status for o in by_id] == ["loaded"], by_id
+    rejected = [o for o in outcomes if o.status == "rejected"]
+    assert [Path(o.source).stem for o in rejected] == [sidecar.name.split(".")[0]] * 2
+    assert "url: expected an absolute IRI" in str(rejected[0].error)
+    assert "the id of a loaded document" in str(rejected[1].error)
+    assert {o.status for o in outcomes} == {"loaded", "rejected"}
+
+
+DYING = """
+import os, signal, sys
+sys.path.insert(0, REPO)
+import pyoxigraph as ox
+from dadkhah import journal
+from loaders import commit
+
+commit.BATCH_BYTES = 1 << 20  # many small batches
+real, calls = journal.bulk_write, []
+
+
+def dying(store, units):
+    calls.append(1)
+    if len(calls) < 3:
+        return real(store, units)
+    # the third batch: journal written, half its quads bulk-loaded, no fingerprints yet
+    pending = "".join(
+        f"<{journal.JOURNAL}> <{journal.PENDING}> <{g}> <{journal.JOURNAL}> .\\n"
+        for u in units for g in (u.graph_iri, u.provenance_iri)
+    )
+    store.load(pending.encode(), format=ox.RdfFormat.N_QUADS)
+    half = "".join(u.nquads(with_fingerprint=False) for u in units[: len(units) // 2])
+    store.bulk_load(half.encode(), format=ox.RdfFormat.N_QUADS)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+journal.bulk_write = dying
+if __name__ == "__main__":
+    from dadkhah.cli import main
+
+    sys.argv = ["dadkhah", "--store", STORE, "load", ARCHIVE]
+    main()
+"""
+
+
+def test_resume_after_sigkill_mid_batch(
+    parallel_store: EmbeddedStore, archive: Path, tmp_path: Path
+) -> None:
+    """A load killed while a bulk write is half done leaves no half unit behind, and the next
+    load finishes with exactly what an uninterrupted load writes."""
+    store_dir = tmp_path / "killed"
+    script = tmp_path / "dying.py"
+    script.write_text(
+        DYING.replace("REPO", repr(str(REPO)))
+        .replace("STORE", repr(str(store_dir)))
+        .replace("ARCHIVE", repr(str(archive)))
+    )
+    killed = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    half_written = EmbeddedStore(str(store_dir))  # opening undoes the unfinished batch
+    assert half_written.recovered and not half_written.holds("urn:dadkhah:load-journal")
+    assert all(half_written.fingerprint(g) is None for g in half_written.recovered)
+    del half_written
+    resumed = subprocess.run(
+        [sys.executable, "-m", "dadkhah.cli", "--store", str(store_dir), "load", str(archive)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    found = re.fullmatch(
+        r"441 inputs: (\d+) loaded, (\d+) unchanged; \d+ triples written", resumed.stdout.strip()
+    )
+    assert found and int(found[1]) > 0 and int(found[2]) > 0, resumed.stdout
+    assert content(EmbeddedStore(str(store_dir))) == content(parallel_store)
+
+
+# ---------------------------------------------------------------- flat memory
+
+
+def test_discovery_walks_instead_of_listing(archive: Path) -> None:
+    items = discover([str(archive)])
+    assert not hasattr(items, "__getitem__")  # nothing held per file
+    assert len(items) == 441 and items.counts == {
+        "registry": 1, "document": 200, "annotations": 200, "web-annotations": 40,
+    }  # fmt: skip
+    assert list(items) == list(items)
+    assert [k for k, _ in items][:2] == ["registry", "document"]
+
+
+def test_workers_read_ahead_a_bounded_window(archive: Path) -> None:
+    pulled = 0
+
+    def jobs() -> Iterator[work.Job]:
+        nonlocal pulled
+        for path in sorted((archive / "documents").rglob("*.txt")):
+            pulled += 1
+            yield work.Job("document", str(path))
+
+    pool = parallel.Workers(2, work.RunContext(BASE, datetime(2026, 1, 1, tzinfo=UTC)), array("Q"))
+    try:
+        results = pool.run(jobs(), None, window=3)
+        first = next(results)
+        assert isinstance(first, work.Ready)
+        assert pulled <= 4 * parallel.CHUNK  # three chunks out, one more after the first
+        assert sum(1 for _ in results) == 199
+    finally:
+        pool.close()
+
+
+def test_the_union_export_streams_each_triple_once(tmp_path: Path) -> None:
+    store = EmbeddedStore(str(tmp_path / "store"))
+    s, p = ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p")
+    for value, graph in [("x", None), ("x", "g2"), ("y", "g2"), ("y", "g1"), ("z", "g3")]:
+        name = ox.DefaultGraph() if graph is None else ox.NamedNode(f"http://e/{graph}")
+        store.oxigraph.add(ox.Quad(s, p, ox.Literal(value), name))
+    out = tmp_path / "union.nt"
+    with out.open("wb") as handle:
+        store.export_union(handle, ox.RdfFormat.N_TRIPLES)
+    lines = sorted(out.read_text().splitlines())
+    assert lines == [f'<http://e/s> <http://e/p> "{v}" .' for v in "xyz"]
+    assert store.union_triple_count() == 3
+
+
+def test_no_worker_outlives_its_load(archive: Path, tmp_path: Path) -> None:
+    store = EmbeddedStore(str(tmp_path / "store"))
+    before = set(os.listdir("/proc"))
+    outcomes = load_paths(store, discover([str(archive)]), Minter(BASE), workers=2)
+    next(outcomes)
+    next(outcomes)
+    outcomes.close()  # the consumer stops early: the pool is shut down, nothing is left
+    alive = []
+    for pid in {p for p in set(os.listdir("/proc")) - before if p.isdigit()}:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue  # gone
+        parent = next((ln.split()[1] for ln in status.splitlines() if ln.startswith("PPid:")), "")
+        if parent != str(os.getpid()):
+            continue  # another program on the machine, not one of this load's workers
+        if "State:\tZ" not in status and b"resource_tracker" not in command:
+            alive.append(command)
+    assert alive == []
