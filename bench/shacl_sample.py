@@ -17,8 +17,7 @@ from bench.common import emit, median, percentile, usage
 from dadkhah.iris import Minter
 from dadkhah.store import EmbeddedStore
 from dadkhah.validation import check_prepared, compiled_shapes, ontology_ntriples
-from loaders import annotations as curated
-from loaders import text, web_annotation
+from loaders import curated, text, web_annotation
 from loaders.lookups import StoreLookup
 
 

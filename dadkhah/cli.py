@@ -249,7 +249,7 @@ def query(obj: Context, sparql: str, fmt: str) -> None:
 def _cell(term: Any) -> str:
     if term is None:
         return ""
-    text = term.value
+    text = str(term.value)
     return text if len(text) <= 72 else text[:69] + "..."
 
 

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from dadkhah import __version__
-from dadkhah.errors import DadkhahError, LoadError
+from dadkhah.errors import DadkhahError, LoadError, QueryError
 from dadkhah.iris import Minter
 from dadkhah.namespaces import DK, ONTOLOGY_IRI, bind_prefixes
 from dadkhah.ntriples import from_graph
@@ -104,7 +104,8 @@ def _write(
         return Outcome(unit.source, "valid", unit.triple_count(), notes=notes)
     try:
         store.replace(unit)
-    except (SyntaxError, ValueError, OSError) as err:  # the transaction left nothing behind
+    except (SyntaxError, ValueError, OSError, QueryError) as err:
+        # the transaction left nothing behind; QueryError: a remote store refused the update
         found = " ".join(str(err).split())
         error = LoadError(unit.source, None, "triples the store accepts", found)
         return Outcome(unit.source, "rejected", error=error)

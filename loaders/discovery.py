@@ -14,8 +14,7 @@ from pathlib import Path
 
 from dadkhah.errors import LoadError
 
-from . import annotations as curated
-from . import registry, text, web_annotation
+from . import curated, registry, text, web_annotation
 
 # Input kinds in the order they are committed (entities and documents before what refers to
 # them), each with the files it claims. A new format is one line here and one in work.py.

@@ -52,7 +52,7 @@ def is_registry_file(path: Path) -> bool:
 
 
 def _id(fields: Fields, seen: set[str]) -> str:
-    value = fields.str("id", required=True)
+    value = fields.text("id", required=True)
     assert value is not None
     if not is_valid_id(value):
         raise LoadError(fields.path, f"{fields.where}.id", "a slug of A-Z a-z 0-9 . _ -", value)
@@ -87,13 +87,13 @@ def prepare_registry(
         measure = str(minter.measure(_id(f, seen)))
         g.a(measure, str(SKOS.Concept))
         g.iri(measure, str(SKOS.inScheme), scheme)
-        label = f.str("label", required=True)
+        label = f.text("label", required=True)
         assert label is not None
         g.text(measure, _PREF, label, LANG)
-        description = f.str("description")
+        description = f.text("description")
         if description:
             g.text(measure, str(SKOS.definition), description, LANG)
-        unit = f.str("unit")
+        unit = f.text("unit")
         if unit:
             g.text(measure, str(SCHEMA.unitText), unit)
     entities = top.items("entities")
@@ -102,13 +102,13 @@ def prepare_registry(
     for i, raw in enumerate(entities):
         f = Fields(raw, path, f"entities[{i}]", ENTITY_KEYS)
         entity = str(minter.entity(_id(f, seen)))
-        kind = f.str("type")
+        kind = f.text("type")
         if kind is not None:  # a missing type is left to the shapes to report
             if kind not in ENTITY_TYPES:
                 expected = "one of " + ", ".join(sorted(ENTITY_TYPES))
                 raise LoadError(path, f"entities[{i}].type", expected, kind)
             g.a(entity, str(DK[kind]))
-        label = f.str("label")
+        label = f.text("label")
         if label:
             g.text(entity, _PREF, label, LANG)
             g.text(entity, str(RDFS.label), label, LANG)
@@ -118,12 +118,12 @@ def prepare_registry(
             g.text(entity, str(DK.transliteration), spelling, LANG)
         for slur in f.strings("pejoratives"):
             g.text(entity, str(DK.pejorativeLabel), slur, LANG)
-        description = f.str("description")
+        description = f.text("description")
         if description:
             g.text(entity, str(SCHEMA.description), description, LANG)
-        qid = f.str("wikidata")
+        qid = f.text("wikidata")
         if qid:
-            if not _QID.match(qid) or not f.str("wikidata_source"):
+            if not _QID.match(qid) or not f.text("wikidata_source"):
                 raise LoadError(
                     path,
                     f"entities[{i}].wikidata",

@@ -31,8 +31,7 @@ from dadkhah.iris import Minter
 from dadkhah.units import PreparedUnit
 from dadkhah.validation import check_prepared
 
-from . import annotations as curated
-from . import registry, text, web_annotation
+from . import curated, registry, text, web_annotation
 from .context import DocumentText, Lookup
 from .inputs import sha256_hex
 from .lookups import NeedsStore, PrefetchedLookup

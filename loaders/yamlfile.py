@@ -24,7 +24,7 @@ class Fields:
     def _fail(self, key: str, expected: str) -> LoadError:
         return LoadError(self.path, f"{self.where}.{key}", expected, repr(self.data.get(key)))
 
-    def str(self, key: str, *, required: bool = False) -> str | None:
+    def text(self, key: str, *, required: bool = False) -> str | None:
         value = self.data.get(key)
         if value is None:
             if required:

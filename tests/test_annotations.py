@@ -166,7 +166,8 @@ def write_annotations(folder: Path, body: str) -> Path:
             "found it only at 123-134, with other context",
         ),
         (
-            "claims:\n  - id: c\n    about: massacre\n    measure: executed-count\n    value: 4000\n"
+            "claims:\n  - id: c\n    about: massacre\n    measure: executed-count\n"
+            "    value: 4000\n"
             "    quote: more than 4,000 prisoners\n",
             "<https://dadkhah.example/id/claim/bad/c> <https://dadkhah.example/ns#claimant>: "
             "a claim has exactly one claimant",
@@ -201,9 +202,7 @@ def test_bad_annotations_are_rejected_whole(
     assert dump(tiny_store) == before
 
 
-def test_an_annotation_on_an_unknown_document_is_rejected(
-    tiny_store: AnyStore, tiny: Path
-) -> None:
+def test_an_annotation_on_an_unknown_document_is_rejected(tiny_store: AnyStore, tiny: Path) -> None:
     before = dump(tiny_store)
     path = tiny / "bad.yaml"
     path.write_text(
@@ -217,15 +216,14 @@ def test_an_annotation_on_an_unknown_document_is_rejected(
     assert dump(tiny_store) == before
 
 
-def test_an_unknown_registry_id_is_caught_by_the_shapes(
-    tiny_store: AnyStore, tiny: Path
-) -> None:
+def test_an_unknown_registry_id_is_caught_by_the_shapes(tiny_store: AnyStore, tiny: Path) -> None:
     outcome = load(
         tiny_store,
         write_annotations(
             tiny,
             "claims:\n  - id: c\n    claimant: nobody\n"
-            "    about: massacre\n    measure: executed-count\n    value: 1\n    quote: Judge Example\n",
+            "    about: massacre\n    measure: executed-count\n    value: 1\n"
+            "    quote: Judge Example\n",
         ),
     )[0]
     assert isinstance(outcome.error, ShapeViolation)
@@ -346,11 +344,13 @@ def test_recogito_and_hypothesis_exports_load(jsonld_store: AnyStore, tiny: Path
     ]
     row = jsonld_store.select(
         """SELECT ?motivation ?tag WHERE { ?a dcterms:identifier "https://hypothes.is/a/abc123" ;
-             oa:motivatedBy ?motivation ; oa:hasBody ?b . ?b oa:hasPurpose oa:tagging ; rdf:value ?tag }"""
+             oa:motivatedBy ?motivation ; oa:hasBody ?b .
+             ?b oa:hasPurpose oa:tagging ; rdf:value ?tag }"""
     )
     assert row == [{"motivation": "http://www.w3.org/ns/oa#commenting", "tag": "Evin"}]
     mention = jsonld_store.select(
-        'SELECT ?m WHERE { ?a dcterms:identifier "https://recogito.example/annotation/1" ; oa:motivatedBy ?m ; '
+        'SELECT ?m WHERE { ?a dcterms:identifier "https://recogito.example/annotation/1" ; '
+        "oa:motivatedBy ?m ; "
         "oa:hasBody <https://dadkhah.example/id/entity/evin> }"
     )
     assert mention == [{"m": "http://www.w3.org/ns/oa#identifying"}]
@@ -413,10 +413,13 @@ def test_an_ambiguous_web_annotation_is_rejected(jsonld_store: AnyStore, tiny: P
     assert "found 2 places" in str(outcome.error)
 
 
-def test_an_independent_range_fits_beside_the_other_figures(tiny_store: AnyStore, tiny: Path) -> None:
+def test_an_independent_range_fits_beside_the_other_figures(
+    tiny_store: AnyStore, tiny: Path
+) -> None:
     """A later source's range ("2,800 to 5,000") is one more claim: no schema change."""
     (tiny / "t3.txt").write_text(
-        "Report\n\nAn organisation estimated that between 2,800 and 5,000 prisoners were executed.\n",
+        "Report\n\nAn organisation estimated that between 2,800 and 5,000 prisoners"
+        " were executed.\n",
         encoding="utf-8",
     )
     (tiny / "t3.yaml").write_text(
@@ -431,7 +434,8 @@ def test_an_independent_range_fits_beside_the_other_figures(tiny_store: AnyStore
         """SELECT ?doc ?value ?min ?max ?qualifier WHERE {
              ?c dk:measure <https://dadkhah.example/id/measure/executed-count> ;
                 dk:statedIn/dcterms:identifier ?doc ; dk:qualifier/skos:prefLabel ?qualifier .
-             OPTIONAL { ?c schema:value ?value } OPTIONAL { ?c schema:minValue ?min ; schema:maxValue ?max }
+             OPTIONAL { ?c schema:value ?value }
+             OPTIONAL { ?c schema:minValue ?min ; schema:maxValue ?max }
            } ORDER BY ?doc"""
     )
     assert rows == [

@@ -19,7 +19,9 @@ TINY = Path(__file__).parent / "data" / "tiny"
 
 
 def load(store: AnyStore, *paths: Path | str) -> list[tuple[str, str]]:
-    outcomes = load_paths(store, discover([str(p) for p in paths]), Minter("https://dadkhah.example/id/"))
+    outcomes = load_paths(
+        store, discover([str(p) for p in paths]), Minter("https://dadkhah.example/id/")
+    )
     return [(Path(o.source).name, o.status) for o in outcomes]
 
 
@@ -42,9 +44,13 @@ def test_loading_twice_changes_nothing(store: AnyStore, tiny_copy: Path) -> None
 def test_a_changed_file_replaces_its_graph(store: AnyStore, tiny_copy: Path) -> None:
     load(store, tiny_copy / "t1.txt")
     old_sha = store.select("SELECT ?sha WHERE { ?c dk:sha256 ?sha }")[0]["sha"]
-    (tiny_copy / "t1.txt").write_text("A new title\n\nDifferent words entirely.\n", encoding="utf-8")
+    (tiny_copy / "t1.txt").write_text(
+        "A new title\n\nDifferent words entirely.\n", encoding="utf-8"
+    )
     assert load(store, tiny_copy / "t1.txt") == [("t1.txt", "replaced")]
-    rows = store.select("SELECT ?sha ?title WHERE { ?d dk:capture/dk:sha256 ?sha ; dcterms:title ?title }")
+    rows = store.select(
+        "SELECT ?sha ?title WHERE { ?d dk:capture/dk:sha256 ?sha ; dcterms:title ?title }"
+    )
     assert len(rows) == 1 and rows[0]["sha"] != old_sha and rows[0]["title"] == "A new title"
     assert store.select(f'SELECT * WHERE {{ ?s ?p "{old_sha}" }}') == []
 
@@ -77,7 +83,11 @@ def test_a_sidecar_that_violates_a_shape_rejects_the_document(
     before = dump(store)
     (tiny_copy / "t1.txt").write_text("Changed text\n", encoding="utf-8")
     (tiny_copy / "t1.meta.yaml").write_text("id: t1\ndate: 1988-13-45\n", encoding="utf-8")
-    outcomes = list(load_paths(store, discover([str(tiny_copy / "t1.txt")]), Minter("https://dadkhah.example/id/")))
+    outcomes = list(
+        load_paths(
+            store, discover([str(tiny_copy / "t1.txt")]), Minter("https://dadkhah.example/id/")
+        )
+    )
     error = outcomes[0].error
     assert isinstance(error, ShapeViolation)
     assert str(error) == (
@@ -91,7 +101,12 @@ def test_a_sidecar_that_violates_a_shape_rejects_the_document(
 def test_one_bad_input_does_not_stop_the_others(store: AnyStore, tiny_copy: Path) -> None:
     (tiny_copy / "broken.txt").write_bytes(b"\xff\xfe")
     statuses = dict(load(store, tiny_copy))
-    assert statuses == {"registry.yaml": "loaded", "t1.txt": "loaded", "broken.txt": "rejected", "t1.yaml": "loaded"}
+    assert statuses == {
+        "registry.yaml": "loaded",
+        "t1.txt": "loaded",
+        "broken.txt": "rejected",
+        "t1.yaml": "loaded",
+    }
 
 
 def test_a_failing_write_keeps_the_previous_graph(store: AnyStore, tiny_copy: Path) -> None:
@@ -101,7 +116,13 @@ def test_a_failing_write_keeps_the_previous_graph(store: AnyStore, tiny_copy: Pa
     before = dump(store)
     graph = URIRef("https://dadkhah.example/id/graph/document/t1")
     bad = Graph()
-    bad.add((URIRef("https://dadkhah.example/id/x"), URIRef("https://dadkhah.example/id/p"), Literal("ok")))
+    bad.add(
+        (
+            URIRef("https://dadkhah.example/id/x"),
+            URIRef("https://dadkhah.example/id/p"),
+            Literal("ok"),
+        )
+    )
     bad.add((URIRef("relative/iri"), URIRef("https://dadkhah.example/id/p"), Literal("x")))
     unit = LoadUnit("test", graph, URIRef(f"{graph}/provenance"), bad, Graph(), "0" * 64)
     with pytest.raises(SyntaxError):

@@ -24,8 +24,8 @@ from dadkhah.resources import shape_files
 from dadkhah.store import EmbeddedStore
 from dadkhah.units import LoadUnit
 from dadkhah.validation import ENGINES, check_unit
-from loaders.annotations import load_annotations
 from loaders.commit import StoreLookup, discover, load_paths
+from loaders.curated import load_annotations
 from loaders.registry import load_registry
 from loaders.text import load_text, source_for
 

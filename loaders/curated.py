@@ -87,7 +87,7 @@ class _Batch:
         self.local_ids: set[str] = set()
 
     def entity(self, fields: Fields, key: str, *, required: bool = True) -> URIRef | None:
-        value = fields.str(key, required=required)
+        value = fields.text(key, required=required)
         if value is None:
             return None
         if not is_valid_id(value):
@@ -97,16 +97,16 @@ class _Batch:
         return iri
 
     def anchor(self, fields: Fields) -> Anchor:
-        exact = fields.str("quote", required=True)
+        exact = fields.text("quote", required=True)
         assert exact is not None
-        quote = Quote(exact, fields.str("prefix"), fields.str("suffix"), fields.int("occurrence"))
+        quote = Quote(exact, fields.text("prefix"), fields.text("suffix"), fields.int("occurrence"))
         found = anchor(self.doc.text, quote, path=self.path, where=fields.where)
         if found.note:
             self.notes.append(found.note)
         return found
 
     def local_id(self, fields: Fields) -> str:
-        value = fields.str("id", required=True)
+        value = fields.text("id", required=True)
         assert value is not None
         if not is_valid_id(value) or value in self.local_ids:
             raise LoadError(
@@ -120,7 +120,7 @@ def annotated_document(data: bytes, *, path: str, minter: Minter) -> tuple[dict[
     """The parsed file and the IRI of the document it annotates (before any lookup)."""
     raw = read_mapping(data, path)
     top = Fields(raw, path, "file", TOP_KEYS)
-    doc_id = top.str("document", required=True)
+    doc_id = top.text("document", required=True)
     assert doc_id is not None
     if not is_valid_id(doc_id):
         raise LoadError(path, "file.document", "a document id", repr(doc_id))
@@ -156,14 +156,14 @@ def prepare_annotations(
     top = Fields(raw, path, "file", TOP_KEYS)
     document = lookup.document(doc_iri)
     if document is None:
-        raise LoadError(path, "file.document", "the id of a loaded document", top.str("document"))
+        raise LoadError(path, "file.document", "the id of a loaded document", top.text("document"))
     doc_id = doc_iri.rsplit("/", 1)[1]
     batch_id = Path(path).stem
     b = _Batch(path, minter, batch_id, document)
     g = b.g
-    created = top.str("created")
+    created = top.text("created")
     created_lit = literal(created, None, XSD_DATE) if created else None
-    annotator = _annotator(g, minter, top.str("annotator") or "unnamed annotator")
+    annotator = _annotator(g, minter, top.text("annotator") or "unnamed annotator")
     author = b.entity(top, "author", required=False)
     if author is None:
         author = minter.author(doc_id)
@@ -185,7 +185,7 @@ def prepare_annotations(
         entity = b.entity(f, "entity")
         assert entity is not None
         found = b.anchor(f)
-        local = f.str("id") or f"mention-{found.start}-{found.end}-{entity.rsplit('/', 1)[1]}"
+        local = f.text("id") or f"mention-{found.start}-{found.end}-{entity.rsplit('/', 1)[1]}"
         if local in b.local_ids:
             raise LoadError(path, f.where, "each mention once", f"a second {local}")
         b.local_ids.add(local)
@@ -204,7 +204,7 @@ def prepare_annotations(
         about = b.entity(f, "about", required=False)
         if about is not None:
             g.iri(claim, _ABOUT, about)
-        measure = f.str("measure")
+        measure = f.text("measure")
         if measure is not None:
             g.iri(claim, _MEASURE, minter.measure(measure))
             b.referenced.add(minter.measure(measure))
@@ -215,7 +215,7 @@ def prepare_annotations(
                 g.integer(claim, str(prop), number)
             elif number is not None:
                 g.add((URIRef(claim), prop, Literal(number)))
-        qualifier = f.str("qualifier") or ("range" if f.number("min") is not None else "exactly")
+        qualifier = f.text("qualifier") or ("range" if f.number("min") is not None else "exactly")
         if qualifier not in QUALIFIERS:
             raise LoadError(
                 path, f"{f.where}.qualifier", "one of " + ", ".join(QUALIFIERS), qualifier
@@ -229,7 +229,7 @@ def prepare_annotations(
         quote = str(minter.quote(batch_id, local))
         ann = evidence(f, local, quote, _EVIDENCING)
         g.a(quote, _QUOTE)
-        words = f.str("quote")
+        words = f.text("quote")
         assert words is not None
         g.text(quote, _TEXT, words)
         g.iri(quote, _STATED_IN, document.iri)
@@ -237,14 +237,14 @@ def prepare_annotations(
         speaker = b.entity(f, "speaker", required=False)
         if speaker is not None:
             g.iri(quote, _SPEAKER, speaker)
-        note = f.str("note")
+        note = f.text("note")
         if note:
             g.text(quote, _NOTE, note, "en")
 
     for i, item in enumerate(top.items("relations")):
         f = Fields(item, path, f"relations[{i}]", RELATION_KEYS)
         local = b.local_id(f)
-        name = f.str("relation", required=True)
+        name = f.text("relation", required=True)
         if name not in RELATIONS:
             raise LoadError(path, f"{f.where}.relation", "one of " + ", ".join(RELATIONS), name)
         subject, obj = b.entity(f, "subject"), b.entity(f, "object")
@@ -269,7 +269,7 @@ def prepare_annotations(
     activity = str(minter.load_activity(graph, fingerprint))
     prov.iri(activity, str(PROV.wasAssociatedWith), annotator)
     prov.a(annotator, _AGENT)
-    tool = top.str("tool")
+    tool = top.text("tool")
     if tool:
         prov.text(activity, str(DCTERMS.description), f"annotated with {tool}")
     for note in b.notes:
@@ -301,11 +301,11 @@ def _claim_common(
         assert claimant is not None
         g.iri(claim, _CLAIMANT, claimant)
     g.iri(claim, _STATED_IN, b.doc.iri)
-    rank = f.str("rank") or "normal"
+    rank = f.text("rank") or "normal"
     if rank not in RANKS:
         raise LoadError(b.path, f"{f.where}.rank", "one of " + ", ".join(RANKS), rank)
     g.iri(claim, _RANK, RANKS[rank])
-    note = f.str("note")
+    note = f.text("note")
     if note:
         g.text(claim, _NOTE, note, "en")
 
