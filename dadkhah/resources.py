@@ -1,4 +1,4 @@
-"""Where the ontology, shapes and bundled corpus live.
+"""Where the ontology, shapes, bundled corpus and worked queries live.
 
 In a source checkout (or an editable install) they are the top-level folders beside the
 packages; a built wheel carries copies under ``dadkhah/_data``. Both layouts resolve here.
@@ -28,6 +28,11 @@ def shapes_dir() -> Path:
 
 def corpus_dir() -> Path:
     return _find("corpus")
+
+
+def queries_dir() -> Path:
+    """The worked SPARQL queries (``*.rq``) that the README lists."""
+    return _find("queries")
 
 
 def ontology_files() -> list[Path]:
