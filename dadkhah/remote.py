@@ -385,10 +385,45 @@ class RemoteStore:
         ox.serialize(quads, output, ox.RdfFormat.N_QUADS)
 
     def export_union(self, output: IO[bytes], fmt: ox.RdfFormat) -> None:
-        """The union graph (the query names every graph itself), without repeated triples."""
-        triples = self.query(union_construct(), union_default_graph=False)
-        assert isinstance(triples, ox.QueryTriples)
-        ox.serialize(triples, output, fmt, prefixes=dict(PREFIXES))
+        """The union graph (the query names every graph itself), without repeated triples
+        (a CONSTRUCT's answer is a graph: the server drops them), streamed: the answer is read
+        in blocks (``chunked.BodyReader``) straight through Oxigraph's parser and serializer,
+        so memory does not grow with the store."""
+        from types import SimpleNamespace
+        from typing import cast
+
+        from .chunked import BodyReader
+
+        url = self.endpoints.query
+        response = self.open_query(union_construct(), accept=N_TRIPLES, union_default_graph=False)
+        if response.status >= 300:
+            self._checked(response, url)  # reads the error and raises
+        media = (response.getheader("Content-Type") or "").split(";")[0].strip()
+        body = BodyReader(response)
+        pending = memoryview(b"")
+
+        def read(size: int = -1) -> bytes:
+            """At most ``size`` bytes: Oxigraph's parser asks for a few KB at a time and
+            refuses more than it asked for."""
+            nonlocal pending
+            if not pending:
+                try:
+                    pending = memoryview(body.read())
+                except (OSError, http.client.HTTPException) as err:
+                    raise RemoteError(f"{url}: {err}") from None
+            if 0 <= size < len(pending):
+                out, pending = pending[:size].tobytes(), pending[size:]
+            else:
+                out, pending = pending.tobytes(), memoryview(b"")
+            return out
+
+        syntax = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+        try:
+            triples = ox.parse(cast(IO[bytes], SimpleNamespace(read=read)), syntax)
+            ox.serialize(triples, output, fmt, prefixes=dict(PREFIXES))
+        except BaseException:
+            self.http.discard(url)  # the answer may not have been read to its end
+            raise
 
     # ------------------------------------------------------------------ writing
 
