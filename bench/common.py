@@ -64,6 +64,26 @@ def child(module: str, *args: str, timeout: float | None = None) -> dict[str, An
     return result
 
 
+class Background:
+    """``python -m module args`` started now, its JSON read by ``result()``: for a step that
+    runs beside others on the second core."""
+
+    def __init__(self, module: str, *args: str):
+        self.what = f"{module} {' '.join(args)}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+
+    def result(self) -> dict[str, Any]:
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"{self.what} failed:\n{err[-4000:]}")
+        found: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        return found
+
+
 def dir_size(path: str | Path) -> int:
     """Bytes of every file under ``path``."""
     total = 0

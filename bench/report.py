@@ -70,15 +70,20 @@ def shacl_table(results: list[dict[str, Any]]) -> list[str]:
 
 
 def query_table(results: list[dict[str, Any]]) -> list[str]:
-    names = list(results[0]["queries"]["queries"])
+    names: list[str] = []
+    for r in results:
+        names += [n for n in r["queries"]["queries"] if n not in names]
     head = ["query"] + [f"{r['documents']:,} docs: rows, p50 Dadkhah / raw" for r in results]
     lines = [row(*head), row(*["---"] * len(head))]
     for name in names:
         cells = [name]
         for r in results:
-            q = r["queries"]["queries"][name]
-            cells.append(f"{q['dadkhah']['rows']:,}: {q['dadkhah']['p50_ms']:.1f} / "
-                         f"{q['raw']['p50_ms']:.1f} ms")  # fmt: skip
+            q = r["queries"]["queries"].get(name)
+            if q is None:
+                cells.append("n/a")
+                continue
+            theirs = f"{q['raw']['p50_ms']:.1f}" if q.get("raw") else "n/a"
+            cells.append(f"{q['dadkhah']['rows']:,}: {q['dadkhah']['p50_ms']:.1f} / {theirs} ms")
         lines.append(row(*cells))
     return lines
 
