@@ -1,4 +1,5 @@
-"""Tables for RESULTS.md from ``bench.run``'s JSON: ``python -m bench.report OUT``."""
+"""Tables for RESULTS.md from ``bench.run``'s JSON: ``python -m bench.report OUT [OUT ...]``
+(results of the same size in a later folder replace earlier ones)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from typing import Any
 MIB = 1 << 20
 
 
-def load_results(folder: Path) -> list[dict[str, Any]]:
-    found = [json.loads(p.read_text()) for p in folder.glob("results-*.json")]
-    return sorted(found, key=lambda r: r["documents"])
+def load_results(*folders: Path) -> list[dict[str, Any]]:
+    found = {}
+    for folder in folders:
+        for path in folder.glob("results-*.json"):
+            result = json.loads(path.read_text())
+            found[result["documents"]] = result
+    return [found[size] for size in sorted(found)]
 
 
 def row(*cells: object) -> str:
@@ -70,9 +75,8 @@ def shacl_table(results: list[dict[str, Any]]) -> list[str]:
 
 
 def query_table(results: list[dict[str, Any]]) -> list[str]:
-    names: list[str] = []
-    for r in results:
-        names += [n for n in r["queries"]["queries"] if n not in names]
+    names = list(results[-1]["queries"]["queries"])  # the largest size's set
+    results = [r for r in results if any(n in r["queries"]["queries"] for n in names)]
     head = ["query"] + [f"{r['documents']:,} docs: rows, p50 Dadkhah / raw" for r in results]
     lines = [row(*head), row(*["---"] * len(head))]
     for name in names:
@@ -91,7 +95,13 @@ def query_table(results: list[dict[str, Any]]) -> list[str]:
 def export_table(results: list[dict[str, Any]]) -> list[str]:
     lines = [row("documents", "export", "time", "lines/s", "MB/s", "peak RSS"), row(*["---"] * 6)]
     for r in results:
-        for way, e in r["exports"].items():
+        exports = dict(r["exports"])
+        if isinstance(r.get("dump"), dict):  # the file the raw side loads
+            dump = r["dump"]
+            exports["nquads to a file (beside the query timings)"] = {
+                **dump, "lines": r["raw"]["quads"],
+            }  # fmt: skip
+        for way, e in exports.items():
             wall = max(e["wall_s"], 1e-6)
             lines.append(row(f"{r['documents']:,}", way, f"{e['wall_s']:.1f} s",
                              f"{e['lines'] / wall:,.0f}", f"{e['bytes'] / wall / 1e6:.1f}",
@@ -100,7 +110,7 @@ def export_table(results: list[dict[str, Any]]) -> list[str]:
 
 
 def main() -> None:
-    results = load_results(Path(sys.argv[1]))
+    results = load_results(*(Path(arg) for arg in sys.argv[1:]))
     for title, table in (("Load", load_table), ("CPU and memory", cpu_table),
                          ("SHACL", shacl_table), ("Queries", query_table),
                          ("Exports", export_table)):  # fmt: skip

@@ -12,14 +12,14 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 import pyoxigraph as ox
 
 from . import __version__
 from .config import Settings, load_settings
-from .errors import DadkhahError
+from .errors import ConfigError, DadkhahError
 from .iris import Minter
 from .resources import corpus_dir
 from .store import EmbeddedStore, open_any
@@ -73,7 +73,7 @@ class Context:
         gc.collect()
 
 
-def _fail(err: DadkhahError) -> None:
+def _fail(err: DadkhahError) -> NoReturn:
     click.echo(f"error: {err}", err=True)
     sys.exit(err.exit_code)
 
@@ -208,6 +208,21 @@ def stats(obj: Context) -> None:
         click.echo(f"{'triples':<12} {store.union_triple_count()}  (union graph)")
     except DadkhahError as err:
         _fail(err)
+
+
+@cli.command()
+@click.pass_obj
+def optimize(obj: Context) -> None:
+    """Compact the embedded store after a large load, for faster queries."""
+    store = obj.store
+    if not isinstance(store, EmbeddedStore):
+        _fail(ConfigError(f"{store.path}: a remote server manages its own storage"))
+    started = time.perf_counter()
+    try:
+        store.optimize()
+    except OSError as err:
+        _fail(DadkhahError(f"{store.path}: the store could not be compacted: {err}"))
+    click.echo(f"compacted {store.path} in {time.perf_counter() - started:.1f} s")
 
 
 @cli.command()

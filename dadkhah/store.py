@@ -204,6 +204,11 @@ class EmbeddedStore:
         if self.path is not None:
             self._store.flush()
 
+    def optimize(self) -> None:
+        """Compact the store (RocksDB's full compaction). A large load leaves many small
+        sorted files that every lookup has to consult; compacted, they are few and large."""
+        self._store.optimize()
+
     def close(self) -> None:
         """Nothing to release here: RocksDB closes when the last reference to the store goes
         (the remote store closes its connections)."""
