@@ -24,12 +24,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 from rdflib import URIRef
 
+from . import chunked
 from .chunked import read_all
 from .errors import ConfigError, DadkhahError, QueryError, QueryTimeout
 from .namespaces import DK, PREFIXES
@@ -389,37 +390,15 @@ class RemoteStore:
         (a CONSTRUCT's answer is a graph: the server drops them), streamed: the answer is read
         in blocks (``chunked.BodyReader``) straight through Oxigraph's parser and serializer,
         so memory does not grow with the store."""
-        from types import SimpleNamespace
-        from typing import cast
-
-        from .chunked import BodyReader
-
         url = self.endpoints.query
         response = self.open_query(union_construct(), accept=N_TRIPLES, union_default_graph=False)
         if response.status >= 300:
             self._checked(response, url)  # reads the error and raises
         media = (response.getheader("Content-Type") or "").split(";")[0].strip()
-        body = BodyReader(response)
-        pending = memoryview(b"")
-
-        def read(size: int = -1) -> bytes:
-            """At most ``size`` bytes: Oxigraph's parser asks for a few KB at a time and
-            refuses more than it asked for."""
-            nonlocal pending
-            if not pending:
-                try:
-                    pending = memoryview(body.read())
-                except (OSError, http.client.HTTPException) as err:
-                    raise RemoteError(f"{url}: {err}") from None
-            if 0 <= size < len(pending):
-                out, pending = pending[:size].tobytes(), pending[size:]
-            else:
-                out, pending = pending.tobytes(), memoryview(b"")
-            return out
-
+        answer = _SizedReader(chunked.BodyReader(response), url)
         syntax = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
         try:
-            triples = ox.parse(cast(IO[bytes], SimpleNamespace(read=read)), syntax)
+            triples = ox.parse(cast(IO[bytes], answer), syntax)
             ox.serialize(triples, output, fmt, prefixes=dict(PREFIXES))
         except BaseException:
             self.http.discard(url)  # the answer may not have been read to its end
@@ -451,6 +430,27 @@ class RemoteStore:
     def close(self) -> None:
         """Close this thread's connections to the server (others close with their thread)."""
         self.http.close()
+
+
+class _SizedReader:
+    """A response body read in blocks, handed out in pieces of at most the size asked for:
+    Oxigraph's parser asks for a few KB at a time and refuses more than it asked for."""
+
+    def __init__(self, body: chunked.BodyReader, url: str):
+        self.body, self.url = body, url
+        self.pending = memoryview(b"")
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.pending:
+            try:
+                self.pending = memoryview(self.body.read())
+            except (OSError, http.client.HTTPException) as err:
+                raise RemoteError(f"{self.url}: {err}") from None
+        if 0 <= size < len(self.pending):
+            out, self.pending = self.pending[:size].tobytes(), self.pending[size:]
+        else:
+            out, self.pending = self.pending.tobytes(), memoryview(b"")
+        return out
 
 
 def _check_terms(unit: LoadUnit | PreparedUnit) -> None:

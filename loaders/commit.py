@@ -50,6 +50,9 @@ __all__ = ["KINDS", "Inputs", "Outcome", "StoreLookup", "discover", "kind_of", "
 
 PARALLEL_MIN = 64
 """A kind with fewer inputs is prepared in this process: starting workers costs seconds."""
+REFUSED = (SyntaxError, ValueError, OSError, QueryError)
+"""What a store raises when it refuses a unit's triples (its transaction then left nothing
+behind); QueryError: a remote store refused the update. Anything else stops the load."""
 BATCH_BYTES = 32 << 20
 """New units are bulk-written in batches of about this much N-Quads text (dadkhah.journal):
 fewer, larger bulk loads leave RocksDB less to compact, at the cost of holding the batch."""
@@ -104,8 +107,7 @@ def _write(
         return Outcome(unit.source, "valid", unit.triple_count(), notes=notes)
     try:
         store.replace(unit)
-    except (SyntaxError, ValueError, OSError, QueryError) as err:
-        # the transaction left nothing behind; QueryError: a remote store refused the update
+    except REFUSED as err:
         found = " ".join(str(err).split())
         error = LoadError(unit.source, None, "triples the store accepts", found)
         return Outcome(unit.source, "rejected", error=error)
@@ -236,7 +238,7 @@ class _Run:
         self.writing, self.writing_graphs = None, set()
         try:
             future.result()
-        except (SyntaxError, ValueError, OSError):
+        except REFUSED:
             retried = {u.source: _write(self.store, u, None, False) for u in batch}
             held = [retried.get(o.source, o) if o.status == "loaded" else o for o in held]
         return held
@@ -281,6 +283,7 @@ class _Run:
             pickle.dump(self.lookup.registry_types(prefix), handle)
         return str(path)
 
+
 def load_paths(
     store: Any,
     items: Iterable[tuple[str, Path]],
@@ -324,4 +327,3 @@ def _commit_ontology(store: Any, minter: Minter, now: datetime) -> None:
     fingerprint = sha256_hex(" ".join([*hashes, __version__]).encode())
     if store.fingerprint(URIRef(ONTOLOGY_IRI)) != fingerprint:
         commit(store, ontology_unit(minter, now))
-
