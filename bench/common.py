@@ -11,6 +11,8 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,79 @@ def usage() -> dict[str, float]:
         "peak_rss_mib": round(me.ru_maxrss / 1024, 1),
         "children_peak_rss_mib": round(kids.ru_maxrss / 1024, 1),
     }
+
+
+def thread_cpu() -> dict[int, tuple[str, float]]:
+    """CPU seconds so far of each live thread of this process, with its name: RocksDB names
+    its compaction threads ``rocksdb:low`` and its flush thread ``rocksdb:high``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    threads: dict[int, tuple[str, float]] = {}
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            stat = (task / "stat").read_text()
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            threads[int(task.name)] = (name, (int(fields[11]) + int(fields[12])) / tick)
+    return threads
+
+
+class ThreadSampler:
+    """Samples this process's RSS and its threads' CPU every half second, so a step can say
+    where its CPU went: the main thread, RocksDB's compactions and flushes, and the rest
+    (threads too short-lived to be sampled, such as the bulk loader's, are in the rest)."""
+
+    def __init__(self) -> None:
+        self.rss: list[tuple[float, float]] = []
+        self.cpu: list[tuple[float, float, float]] = []  # elapsed, process, compactions
+        self.seen: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._started = time.perf_counter()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            elapsed = round(time.perf_counter() - self._started, 1)
+            self.rss.append((elapsed, round(rss_mib(), 1)))
+            self.seen.update(thread_cpu())
+            me = resource.getrusage(resource.RUSAGE_SELF)
+            compacting = sum(cpu for name, cpu in self.seen.values() if _compaction(name))
+            self.cpu.append((elapsed, round(me.ru_utime + me.ru_stime, 1), round(compacting, 1)))
+
+    def stop(self) -> dict[str, Any]:
+        """The RSS and CPU timelines (at most about 60 points each) and CPU seconds by
+        thread kind."""
+        self._stop.set()
+        self._thread.join()
+        self.seen.update(thread_cpu())
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        total = me.ru_utime + me.ru_stime
+        kinds = {"main": 0.0, "rocksdb_compaction": 0.0, "rocksdb_flush": 0.0}
+        for tid, (name, cpu) in self.seen.items():
+            if tid == os.getpid():
+                kinds["main"] += cpu
+            elif _compaction(name):
+                kinds["rocksdb_compaction"] += cpu
+            elif name.startswith("rocksdb:high"):
+                kinds["rocksdb_flush"] += cpu
+        kinds["other"] = max(0.0, total - sum(kinds.values()))
+        return {
+            "rss_timeline": self.rss[:: max(1, len(self.rss) // 60)],
+            "cpu_timeline": self.cpu[:: max(1, len(self.cpu) // 60)],
+            "cpu_by_thread_s": {k: round(v, 1) for k, v in kinds.items()},
+        }
+
+
+def _compaction(thread_name: str) -> bool:
+    return thread_name.startswith(("rocksdb:low", "rocksdb:bottom"))
+
+
+def rss_mib() -> float:
+    """This process's resident set now, in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def child(module: str, *args: str, timeout: float | None = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import time
 
 import pyoxigraph as ox
 
-from bench.common import emit, usage
+from bench.common import ThreadSampler, emit, usage
 
 
 def main() -> None:
@@ -18,10 +18,12 @@ def main() -> None:
     shutil.rmtree(target, ignore_errors=True)
     store = ox.Store(target)
     started = time.perf_counter()
+    sampler = ThreadSampler()
     store.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
     store.flush()
     wall = time.perf_counter() - started
-    emit({"wall_s": round(wall, 2), "quads": len(store), **usage()})
+    sampled = sampler.stop()
+    emit({"wall_s": round(wall, 2), "quads": len(store), **usage(), **sampled})
 
 
 if __name__ == "__main__":
