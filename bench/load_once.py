@@ -1,4 +1,5 @@
-"""One end-to-end load, measured: ``python -m bench.load_once STORE ARCHIVE [--workers N]``.
+"""One end-to-end load, measured:
+``python -m bench.load_once STORE ARCHIVE [--workers N] [--batch-mib M]``.
 
 Runs exactly what ``dadkhah load ARCHIVE`` runs (discovery, parse, anchor, SHACL, commit)
 in a fresh process and prints one JSON line: wall time, outcomes, triples written, CPU of this
@@ -14,6 +15,7 @@ import time
 from bench.common import ThreadSampler, emit, usage
 from dadkhah.iris import Minter
 from dadkhah.store import EmbeddedStore
+from loaders import commit
 from loaders.commit import discover, load_paths
 
 
@@ -23,7 +25,13 @@ def main() -> None:
     parser.add_argument("archive")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--base-iri", default="https://dadkhah.example/id/")
+    parser.add_argument(
+        "--batch-mib", type=int, default=None,
+        help="N-Quads per bulk write (default: loaders.commit.BATCH_BYTES)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.batch_mib is not None:
+        commit.BATCH_BYTES = args.batch_mib << 20
     started = time.perf_counter()
     sampler = ThreadSampler()
     store = EmbeddedStore(args.store)
