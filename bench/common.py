@@ -86,7 +86,7 @@ class ThreadSampler:
             self.rss.append((elapsed, round(rss_mib(), 1)))
             self.seen.update(thread_cpu())
             me = resource.getrusage(resource.RUSAGE_SELF)
-            compacting = sum(cpu for name, cpu in self.seen.values() if _compaction(name))
+            compacting = compaction_cpu(self.seen)
             self.cpu.append((elapsed, round(me.ru_utime + me.ru_stime, 1), round(compacting, 1)))
 
     def stop(self) -> dict[str, Any]:
@@ -115,6 +115,13 @@ class ThreadSampler:
 
 def _compaction(thread_name: str) -> bool:
     return thread_name.startswith(("rocksdb:low", "rocksdb:bottom"))
+
+
+def compaction_cpu(threads: dict[int, tuple[str, float]] | None = None) -> float:
+    """CPU seconds of RocksDB's compaction threads among ``threads`` (``thread_cpu()``'s
+    answer; by default, the live threads now)."""
+    found = thread_cpu() if threads is None else threads
+    return sum(cpu for name, cpu in found.values() if _compaction(name))
 
 
 def rss_mib() -> float:

@@ -22,11 +22,7 @@ import time
 
 import pyoxigraph as ox
 
-from bench.common import ThreadSampler, emit, thread_cpu
-
-
-def compaction_cpu() -> float:
-    return sum(cpu for name, cpu in thread_cpu().values() if name.startswith("rocksdb:low"))
+from bench.common import ThreadSampler, compaction_cpu, emit
 
 
 def main() -> None:

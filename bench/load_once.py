@@ -3,8 +3,10 @@
 
 Runs exactly what ``dadkhah load ARCHIVE`` runs (discovery, parse, anchor, SHACL, commit)
 in a fresh process and prints one JSON line: wall time, outcomes, triples written, CPU of this
-process and of its workers, and peak RSS of each, plus the RSS over time (every 0.5 s) so a
-reader can see that memory does not climb with the number of inputs.
+process and of its workers, and peak RSS of each, plus the RSS and CPU over time (every
+0.5 s) and this process's CPU by thread (``bench.common.ThreadSampler``), so a reader can
+see whether memory climbs with the number of inputs and how much of the CPU went to
+RocksDB's compactions.
 """
 
 from __future__ import annotations
