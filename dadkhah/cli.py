@@ -25,6 +25,8 @@ from .resources import corpus_dir
 from .store import EmbeddedStore, open_any
 
 if TYPE_CHECKING:
+    from loaders.commit import Outcome
+
     from .remote import RemoteStore
 
 QUERY_FORMATS = {
@@ -108,9 +110,10 @@ class _Progress:
         self.started = self.shown = time.monotonic()
         self.tty = sys.stderr.isatty()
 
-    def step(self, triples: int, name: str) -> None:
+    def step(self, outcome: Outcome) -> None:
         self.done += 1
-        self.triples += triples
+        self.triples += outcome.triples
+        name = Path(outcome.source).name
         now = time.monotonic()
         if now - self.shown >= (0.2 if self.tty else 10.0) or self.done == self.total:
             self.shown = now
@@ -143,12 +146,12 @@ def _run_load(obj: Context, paths: tuple[str, ...], *, dry_run: bool) -> int:
     rejected = []
     minter = Minter(obj.settings.base_iri)
     progress = _Progress(len(items), "validating" if dry_run else "loading")
-    for outcome in load_paths(obj.store, items, minter, dry_run=dry_run):
+    shown = progress.step  # as soon as each input is settled; the final word comes after
+    for outcome in load_paths(obj.store, items, minter, dry_run=dry_run, progress=shown):
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
         triples += outcome.triples
         if outcome.error:
             rejected.append(outcome)
-        progress.step(outcome.triples, Path(outcome.source).name)
     progress.close()
     for outcome in rejected:
         click.echo(f"rejected: {outcome.error}", err=True)

@@ -2,25 +2,36 @@
 
 Why: on this archive's triples (long literals: every document's text twice, every quote with
 its context) Oxigraph's transactional ``Store.load`` writes about 25-30k quads per CPU
-second and ``Store.bulk_load`` about 50-70k, and the committing process is the one that
-cannot be parallelised. ``bulk_load`` is not atomic, so a batch of new units is written in
-three steps:
+second and ``Store.bulk_load`` about 50-70k. And each ``bulk_load`` call adds its sorted
+files to the store when it returns; files from many calls overlap each other, and RocksDB
+spends ever more time merging them as the store grows (bench/RESULTS.md: at 10⁵ documents,
+one call per 32 MiB spent 62 % of the loading process's CPU on those merges). So a load
+writes each kind of input through one ``bulk_load`` call, a ``Stream`` fed batch by batch
+while the units are still being prepared:
 
-1. one transaction records the graphs the batch will write in a journal graph;
-2. ``bulk_load`` writes the units' quads, except each unit's fingerprint;
-3. one transaction adds the fingerprints and empties the journal.
+1. before a batch is handed to the stream, one transaction records the graphs it will write
+   in a journal graph;
+2. ``bulk_load`` reads the batches' quads, except each unit's fingerprint, from a reader the
+   committing thread fills; nothing it reads is visible until the call returns, and then all
+   of it is (pyoxigraph ≥ 0.5.1);
+3. when the stream is closed, one transaction adds the fingerprints, then another empties the
+   journal.
 
-A unit counts as stored once its fingerprint is (``EmbeddedStore.fingerprint``), and step 3
-adds them all at once. If the process dies before step 3, the journal still names every
-graph step 2 may have touched; ``recover`` drops them, and a writable ``EmbeddedStore``
-runs it whenever it opens the store, so a crashed load leaves no trace of a half-written
-unit before anything else reads or writes the store. Loading again then writes those units
-afresh.
+A unit counts as stored once its fingerprint is (``EmbeddedStore.fingerprint``). If the
+process dies at any point before the journal is emptied, the journal names every graph the
+stream may have written; ``recover`` drops them (with any fingerprint already added: it is
+in the unit's provenance graph), and a writable ``EmbeddedStore`` runs it whenever it opens
+the store, so a crashed load leaves no trace of a half-written unit before anything else
+reads or writes the store. Loading again then writes those units afresh.
 """
 
 from __future__ import annotations
 
+import io
+import queue
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -31,12 +42,8 @@ from .units import PreparedUnit
 JOURNAL = "urn:dadkhah:load-journal"
 PENDING = "urn:dadkhah:pending"
 _JOURNAL = ox.NamedNode(JOURNAL)
-
-
-def _fingerprint_data(unit: PreparedUnit) -> str:
-    """The unit's fingerprint triple in its provenance graph, as INSERT DATA content."""
-    triple = f"<{unit.graph_iri}> <{DK.fingerprint}> {literal(unit.fingerprint)}"
-    return f"GRAPH <{unit.provenance_iri}> {{ {triple} }}\n"
+_NQ = ox.RdfFormat.N_QUADS
+_END = None
 
 
 def recover(store: ox.Store) -> list[str]:
@@ -53,25 +60,105 @@ def recover(store: ox.Store) -> list[str]:
     return graphs
 
 
-def bulk_write(store: ox.Store, units: Sequence[PreparedUnit]) -> None:
-    """Write units whose graphs the store does not hold (see the module docstring).
+class _Batches(io.RawIOBase):
+    """The N-Quads of the batches put in a queue, read on demand (by ``bulk_load``'s thread,
+    so the text is built there); ``_END`` in the queue ends the stream."""
 
-    On any error the batch is rolled back (``recover``) and the error raised: the caller can
+    def __init__(self, batches: queue.Queue[Sequence[PreparedUnit] | None]):
+        self._batches = batches
+        self._chunk = memoryview(b"")
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._chunk:
+            if self._ended:
+                return 0
+            units = self._batches.get()
+            if units is _END:
+                self._ended = True
+                return 0
+            text = "".join(u.nquads(with_fingerprint=False) for u in units)
+            self._chunk = memoryview(text.encode())
+        n = min(len(buffer), len(self._chunk))
+        buffer[:n] = self._chunk[:n]
+        self._chunk = self._chunk[n:]
+        return n
+
+
+class Stream:
+    """New units (graphs the store does not hold) written by one ``bulk_load`` call, batch by
+    batch (see the module docstring). ``add`` returns once the batch is journaled and queued;
+    the store shows nothing of the stream until ``close`` returns. If the store refuses any of
+    it, ``close`` undoes the whole stream (``recover``) and raises the error: the caller can
     then write the units one by one to find which one the store refuses.
-    """
-    if not units:
-        return
-    pending = "".join(
-        f"<{JOURNAL}> <{PENDING}> <{g}> <{JOURNAL}> .\n"
-        for u in units
-        for g in (u.graph_iri, u.provenance_iri)
-    )
-    store.load(pending.encode(), format=ox.RdfFormat.N_QUADS)
-    try:
-        body = "".join(u.nquads(with_fingerprint=False) for u in units)
-        store.bulk_load(body.encode(), format=ox.RdfFormat.N_QUADS)
-        marks = "".join(_fingerprint_data(u) for u in units)
-        store.update(f"INSERT DATA {{\n{marks}}} ;\nDROP SILENT GRAPH <{JOURNAL}>")
-    except BaseException:
-        recover(store)
-        raise
+
+    ``journaled=False`` is for an in-memory store, which nothing outlives to recover and
+    which takes no transaction while its bulk load runs: the graphs are listed in memory
+    instead, and dropped if the stream fails."""
+
+    def __init__(self, store: ox.Store, *, journaled: bool = True, depth: int = 2):
+        self._store, self._journaled = store, journaled
+        self._batches: queue.Queue[Sequence[PreparedUnit] | None] = queue.Queue(depth)
+        self._marks: list[str] = []
+        self._graphs: list[str] = []  # what an unjournaled stream drops if it fails
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, name="dadkhah-bulk-load", daemon=True)
+        self._thread.start()
+        self.units = 0
+
+    def _load(self) -> None:
+        try:
+            reader = io.BufferedReader(_Batches(self._batches), 1 << 20)
+            self._store.bulk_load(reader, format=_NQ)
+        except BaseException as err:  # raised again by close()
+            self._error = err
+
+    def _put(self, item: Sequence[PreparedUnit] | None) -> None:
+        """Queue ``item`` unless the load has stopped (then nobody would ever take it)."""
+        while self._thread.is_alive():
+            try:
+                self._batches.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def add(self, units: Sequence[PreparedUnit]) -> None:
+        if not units or self._error is not None:
+            return  # after a refusal the stream is undone anyway: close() says so
+        if self._journaled:
+            pending = "".join(
+                f"<{JOURNAL}> <{PENDING}> <{g}> <{JOURNAL}> .\n"
+                for u in units
+                for g in (u.graph_iri, u.provenance_iri)
+            )
+            self._store.load(pending.encode(), format=_NQ)
+        else:
+            self._graphs.extend(g for u in units for g in (u.graph_iri, u.provenance_iri))
+        self._marks.extend(
+            f"<{u.graph_iri}> <{DK.fingerprint}> {literal(u.fingerprint)} <{u.provenance_iri}> .\n"
+            for u in units
+        )
+        self.units += len(units)
+        self._put(list(units))
+
+    def close(self) -> None:
+        """End the stream: wait for ``bulk_load`` to return, then mark its units stored."""
+        self._put(_END)
+        self._thread.join()
+        try:
+            if self._error is not None:
+                raise self._error
+            if self._marks:
+                self._store.load("".join(self._marks).encode(), format=_NQ)
+            self._marks = []
+            if self._journaled:
+                self._store.update(f"DROP SILENT GRAPH <{JOURNAL}>")
+        except BaseException:
+            if self._journaled:
+                recover(self._store)
+            elif self._graphs:
+                self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in self._graphs))
+            raise

@@ -11,7 +11,7 @@ bulk write that a killed process left unfinished (``dadkhah.journal``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -187,10 +187,10 @@ class EmbeddedStore:
             return
         self._store.update(unit_update(unit))
 
-    def bulk_write(self, units: Sequence[PreparedUnit]) -> None:
-        """Write new units (graphs the store does not hold) through Oxigraph's bulk loader,
+    def bulk_stream(self) -> journal.Stream:
+        """A stream of new units (graphs the store does not hold) into Oxigraph's bulk loader,
         each all or nothing even if the process dies (``dadkhah.journal``)."""
-        journal.bulk_write(self._store, units)
+        return journal.Stream(self._store, journaled=self.path is not None)
 
     def holds(self, graph: str) -> bool:
         """Whether the named graph exists."""

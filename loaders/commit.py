@@ -2,9 +2,10 @@
 
 Each input file is one unit, committed all or nothing: a unit that fails to parse or to
 validate is rejected whole and reported, the units before and after it are unaffected, and
-the store never holds part of a unit, even if the process is killed mid-load. New units are
-written in batches through Oxigraph's bulk loader, each unit made all-or-nothing by a journal
-(``dadkhah.journal``); replacing a stored unit is one transaction. Inputs whose fingerprint
+the store never holds part of a unit, even if the process is killed mid-load. The new units
+of each kind are written through one call of Oxigraph's bulk loader, fed as they are
+prepared and made all-or-nothing by a journal (``dadkhah.journal``); replacing a stored unit
+is one transaction. Inputs whose fingerprint
 is already stored are skipped before they are parsed, so loading the same files twice
 changes nothing and a killed load, run again, resumes where it stopped.
 
@@ -20,8 +21,7 @@ from __future__ import annotations
 import pickle
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
@@ -34,6 +34,7 @@ from rdflib import Graph, URIRef
 from dadkhah import __version__
 from dadkhah.errors import DadkhahError, LoadError, QueryError
 from dadkhah.iris import Minter
+from dadkhah.journal import Stream
 from dadkhah.namespaces import DK, ONTOLOGY_IRI, bind_prefixes
 from dadkhah.ntriples import from_graph
 from dadkhah.resources import ontology_files
@@ -54,10 +55,8 @@ REFUSED = (SyntaxError, ValueError, OSError, QueryError)
 """What a store raises when it refuses a unit's triples (its transaction then left nothing
 behind); QueryError: a remote store refused the update. Anything else stops the load."""
 BATCH_BYTES = 32 << 20
-"""New units are bulk-written in batches of about this much N-Quads text (dadkhah.journal).
-Each batch's files overlap what is stored and RocksDB merges them; larger batches merge
-less but hold more (bench/RESULTS.md: 256 MiB at 10⁴ documents cut compaction by a fifth,
-no faster, at 4.6 times the peak memory)."""
+"""New units join their kind's bulk-load stream in batches of about this much N-Quads text,
+each journaled in one transaction (``dadkhah.journal``); a few batches are in memory at once."""
 
 
 @dataclass(frozen=True)
@@ -133,33 +132,44 @@ def stored_keys(store: Any) -> array:  # type: ignore[type-arg]
 
 
 class _Run:
-    """One call of ``load_paths``: the store, the shared context, the batch of new units
-    waiting for a bulk write and, once a kind is large enough, the worker pool."""
+    """One call of ``load_paths``: the store, the shared context, the stream of new units
+    being bulk-written with the batch waiting to join it and, once a kind is large enough,
+    the worker pool."""
 
-    def __init__(self, store: Any, minter: Minter, dry_run: bool, workers: int | None):
+    def __init__(
+        self,
+        store: Any,
+        minter: Minter,
+        dry_run: bool,
+        workers: int | None,
+        progress: Callable[[Outcome], None] | None = None,
+    ):
         self.store, self.minter, self.dry_run = store, minter, dry_run
         self.ctx = work.RunContext(minter.base, datetime.now(UTC).replace(microsecond=0))
         self.lookup = StoreLookup(store)
         self.workers = default_workers() if workers is None else workers
         self.auto = workers is None
+        self.progress = progress
         self._pool: Workers | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self.bulk = None if dry_run else getattr(store, "bulk_write", None)
-        self.writer = ThreadPoolExecutor(1) if self.bulk is not None else None
+        self.bulk = None if dry_run else getattr(store, "bulk_stream", None)
         self.batch: list[PreparedUnit] = []
-        self.batch_graphs: set[str] = set()
         self.batch_bytes = 0
-        self.held: list[Outcome] = []  # outcomes waiting for a batch, in input order
-        self.writing: tuple[Future[None], list[PreparedUnit], list[Outcome]] | None = None
-        self.writing_graphs: set[str] = set()
+        self.stream: Stream | None = None
+        self.streamed: tuple[str, set[str]] = ("", set())  # its kind, the graphs it writes
+        self.held: list[Outcome] = []  # outcomes waiting for the stream, in input order
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.shutdown(wait=True)  # never leave a bulk write running
-        if self._pool is not None:
-            self._pool.close()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        try:
+            if self.stream is not None:  # what was prepared before a failure is kept
+                self.send()
+                stream, self.stream = self.stream, None
+                stream.close()
+        finally:
+            if self._pool is not None:
+                self._pool.close()
+            if self._tmp is not None:
+                self._tmp.cleanup()
 
     def stored(self, graph: str, fingerprint: str) -> bool:
         return bool(self.store.fingerprint(URIRef(graph)) == fingerprint)
@@ -184,7 +194,7 @@ class _Run:
 
     def settle(self, kind: str, result: work.Result) -> list[Outcome]:
         """Commit (or report) what a worker, or this process, made of one input; outcomes
-        come back in input order, those of batched units once their batch is written."""
+        come back in input order, those of streamed units once their stream is closed."""
         if isinstance(result, work.Deferred):
             return self.settle(kind, self.run_here(kind, Path(result.source)))
         if isinstance(result, work.Skipped):
@@ -194,7 +204,7 @@ class _Run:
         if isinstance(result, work.Failed):
             return self.report(Outcome(result.source, "rejected", error=result.error()))
         unit = result.unit
-        if unit.graph_iri in self.batch_graphs or unit.graph_iri in self.writing_graphs:
+        if unit.graph_iri in self.streamed[1]:
             done = self.flush()  # one graph twice in a run: the later one replaces it
             return done + self.settle(kind, result)
         existing = self.store.fingerprint(URIRef(unit.graph_iri))
@@ -203,57 +213,60 @@ class _Run:
         if self.bulk is not None and not (
             self.store.holds(unit.graph_iri) or self.store.holds(unit.provenance_iri)
         ):
+            if self.stream is None:
+                self.stream, self.streamed = self.bulk(), (kind, set())
+            self.streamed[1].add(unit.graph_iri)
             self.batch.append(unit)
-            self.batch_graphs.add(unit.graph_iri)
             self.batch_bytes += unit.byte_size()
-            self.held.append(
-                Outcome(unit.source, "loaded", unit.triple_count(), notes=tuple(unit.notes))
-            )
-            if self.batch_bytes < BATCH_BYTES:
-                return []
-            done = self.finish()
-            self.start()
-            return done
+            if self.batch_bytes >= BATCH_BYTES:
+                self.send()
+            outcome = Outcome(unit.source, "loaded", unit.triple_count(), notes=tuple(unit.notes))
+            return self.report(outcome)
         done = self.flush()  # a replacement: what came before it is written first
-        return done + [_write(self.store, unit, existing, self.dry_run)]
+        return done + self.report(_write(self.store, unit, existing, self.dry_run))
 
     def report(self, outcome: Outcome) -> list[Outcome]:
-        if self.held or self.writing is not None:
+        """``outcome`` now if nothing is waiting for the stream, else once it is closed."""
+        if self.progress is not None:
+            self.progress(outcome)
+        if self.held or self.stream is not None:
             self.held.append(outcome)
             return []
         return [outcome]
 
-    def start(self) -> None:
-        """Hand the batch to the writer thread (Oxigraph's bulk loader releases the GIL, so
-        this process goes on settling results while it writes)."""
-        assert self.bulk is not None and self.writer is not None and self.writing is None
-        self.writing = (self.writer.submit(self.bulk, self.batch), self.batch, self.held)
-        self.writing_graphs = self.batch_graphs
-        self.batch, self.batch_graphs, self.batch_bytes, self.held = [], set(), 0, []
-
-    def finish(self) -> list[Outcome]:
-        """Wait for the batch being written; if the store refused it (the journal has undone
-        it), write its units one by one so that exactly the refused ones are rejected."""
-        if self.writing is None:
-            return []
-        future, batch, held = self.writing
-        self.writing, self.writing_graphs = None, set()
-        try:
-            future.result()
-        except REFUSED:
-            retried = {u.source: _write(self.store, u, None, False) for u in batch}
-            held = [retried.get(o.source, o) if o.status == "loaded" else o for o in held]
-        return held
+    def send(self) -> None:
+        """Hand the batch to the stream (whose ``bulk_load`` runs in a thread of its own and
+        releases the GIL, so this process goes on settling results while it writes)."""
+        if self.batch:
+            assert self.stream is not None
+            self.stream.add(self.batch)
+        self.batch, self.batch_bytes = [], 0
 
     def flush(self) -> list[Outcome]:
-        """Write everything pending and return every outcome held back."""
-        done = self.finish()
-        if self.batch:
-            self.start()
-            done += self.finish()
-        done += self.held
-        self.held = []
-        return done
+        """Close the stream and return every outcome held back. If the store refused the
+        stream (which then left nothing behind), its inputs are prepared again and written
+        one by one, so that exactly the refused ones are rejected."""
+        held, self.held = self.held, []
+        if self.stream is None:
+            return held
+        self.send()
+        stream, self.stream = self.stream, None
+        kind, self.streamed = self.streamed[0], ("", set())
+        try:
+            stream.close()
+        except REFUSED:
+            return [self.retry(kind, o.source) if o.status == "loaded" else o for o in held]
+        return held
+
+    def retry(self, kind: str, source: str) -> Outcome:
+        """Prepare one input again and write it in a transaction of its own."""
+        result = self.run_here(kind, Path(source))
+        if isinstance(result, work.Ready):
+            existing = self.store.fingerprint(URIRef(result.unit.graph_iri))
+            return _write(self.store, result.unit, existing, False)
+        if isinstance(result, work.Failed):
+            return Outcome(source, "rejected", error=result.error())
+        return Outcome(source, "unchanged")
 
     # -- what workers need
 
@@ -293,16 +306,20 @@ def load_paths(
     *,
     dry_run: bool = False,
     workers: int | None = None,
+    progress: Callable[[Outcome], None] | None = None,
 ) -> Iterator[Outcome]:
     """Load each discovered input, yielding one outcome per input, in input order.
 
     ``workers``: processes that prepare inputs (0: all in this process; None: one per core
-    for any kind with at least ``PARALLEL_MIN`` inputs).
+    for any kind with at least ``PARALLEL_MIN`` inputs). ``progress``: called with each
+    input's outcome as soon as it is known, which for a new unit is before its kind's stream
+    is closed (a ``loaded`` outcome then means prepared, validated and queued); the yielded
+    outcomes are final.
     """
     if not isinstance(items, Inputs):
         items = list(items)
     sizes = _sizes(items)
-    run = _Run(store, minter, dry_run, workers)
+    run = _Run(store, minter, dry_run, workers, progress)
     try:
         if not dry_run:
             _commit_ontology(store, minter, run.ctx.loaded_at)

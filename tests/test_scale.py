@@ -18,7 +18,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from dadkhah import journal
 from dadkhah.iris import Minter
+from dadkhah.namespaces import DK
 from dadkhah.store import EmbeddedStore
 from loaders import parallel, work
 from loaders.commit import Outcome, discover, load_paths
@@ -154,32 +156,28 @@ def test_a_bad_file_among_many_is_the_only_one_rejected(archive: Path, tmp_path:
 
 
 DYING = """
-import os, signal, sys
+import os, signal, sys, time
 sys.path.insert(0, REPO)
-import pyoxigraph as ox
 from dadkhah import journal
 from loaders import commit
 
 commit.BATCH_BYTES = 1 << 20  # many small batches
-real, calls = journal.bulk_write, []
+real, seen = journal.Stream.add, []
 
 
-def dying(store, units):
-    calls.append(1)
-    if len(calls) < 3:
-        return real(store, units)
-    # the third batch: journal written, half its quads bulk-loaded, no fingerprints yet
-    pending = "".join(
-        f"<{journal.JOURNAL}> <{journal.PENDING}> <{g}> <{journal.JOURNAL}> .\\n"
-        for u in units for g in (u.graph_iri, u.provenance_iri)
-    )
-    store.load(pending.encode(), format=ox.RdfFormat.N_QUADS)
-    half = "".join(u.nquads(with_fingerprint=False) for u in units[: len(units) // 2])
-    store.bulk_load(half.encode(), format=ox.RdfFormat.N_QUADS)
-    os.kill(os.getpid(), signal.SIGKILL)
+def dying(self, units):
+    real(self, units)
+    if "annotations" in units[0].source:
+        seen.append(1)
+    if len(seen) == 2:
+        # the annotations' stream: two batches journaled, read by the bulk loader, not ingested
+        while not self._batches.empty():
+            time.sleep(0.01)
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
-journal.bulk_write = dying
+journal.Stream.add = dying
 if __name__ == "__main__":
     from dadkhah.cli import main
 
@@ -188,11 +186,11 @@ if __name__ == "__main__":
 """
 
 
-def test_resume_after_sigkill_mid_batch(
+def test_resume_after_sigkill_mid_stream(
     parallel_store: EmbeddedStore, archive: Path, tmp_path: Path
 ) -> None:
-    """A load killed while a bulk write is half done leaves no half unit behind, and the next
-    load finishes with exactly what an uninterrupted load writes."""
+    """A load killed while a bulk-load stream is half fed leaves no half unit behind, and the
+    next load finishes with exactly what an uninterrupted load writes."""
     store_dir = tmp_path / "killed"
     script = tmp_path / "dying.py"
     script.write_text(
@@ -202,7 +200,7 @@ def test_resume_after_sigkill_mid_batch(
     )
     killed = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300)
     assert killed.returncode == -9, killed.stderr[-3000:]
-    half_written = EmbeddedStore(str(store_dir))  # opening undoes the unfinished batch
+    half_written = EmbeddedStore(str(store_dir))  # opening undoes the unfinished stream
     assert half_written.recovered and not half_written.holds("urn:dadkhah:load-journal")
     assert all(half_written.fingerprint(g) is None for g in half_written.recovered)
     del half_written
@@ -216,6 +214,73 @@ def test_resume_after_sigkill_mid_batch(
     )
     assert found and int(found[1]) > 0 and int(found[2]) > 0, resumed.stdout
     assert content(EmbeddedStore(str(store_dir))) == content(parallel_store)
+
+
+class FakeUnit:
+    """What a stream needs of a unit: its graphs, fingerprint and quads."""
+
+    def __init__(self, name: str, body: str):
+        self.graph_iri = f"https://dadkhah.example/id/graph/{name}"
+        self.provenance_iri = f"{self.graph_iri}/provenance"
+        self.fingerprint, self.body, self.source = "f" * 64, body, name
+
+    def nquads(self, *, with_fingerprint: bool = True) -> str:
+        return self.body.replace("GRAPH", f"<{self.graph_iri}>")
+
+
+GOOD = '<https://dadkhah.example/id/s> <https://dadkhah.example/id/p> "ok" GRAPH .\n'
+
+
+def test_a_stream_shows_nothing_until_closed_then_every_unit(tmp_path: Path) -> None:
+    store = ox.Store(str(tmp_path / "store"))
+    stream = journal.Stream(store)
+    stream.add([FakeUnit("a", GOOD), FakeUnit("b", GOOD)])
+    stream.add([FakeUnit("c", GOOD)])
+    assert len(store) == 6  # the journal only: two graphs for each unit
+    stream.close()
+    graphs = {q.graph_name.value for q in store}
+    assert not store.contains_named_graph(ox.NamedNode(journal.JOURNAL))
+    assert {f"https://dadkhah.example/id/graph/{n}" for n in "abc"} <= graphs
+    assert len(list(store.quads_for_pattern(None, ox.NamedNode(str(DK.fingerprint)), None))) == 3
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_a_refused_stream_leaves_nothing(tmp_path: Path, on_disk: bool) -> None:
+    store = ox.Store(str(tmp_path / "store")) if on_disk else ox.Store()
+    stream = journal.Stream(store, journaled=on_disk)
+    stream.add([FakeUnit("a", GOOD)])
+    stream.add([FakeUnit("b", GOOD.replace("<https://dadkhah.example/id/s>", "<relative>"))])
+    stream.add([FakeUnit("c", GOOD)])  # after the refusal: dropped, close() reports it
+    with pytest.raises(SyntaxError):
+        stream.close()
+    assert len(store) == 0
+
+
+def test_a_refused_stream_is_written_again_unit_by_unit(
+    parallel_store: EmbeddedStore, archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the store refuses a stream, its inputs are prepared again and written one by one:
+    only the refused ones would be rejected, and here none is."""
+    subset = copy_first(archive, tmp_path / "subset", 20)
+    real = journal.Stream.add
+    bad = FakeUnit("bad", GOOD.replace("<https://dadkhah.example/id/s>", "<relative>"))
+    refused = []
+
+    def poisoned(self: journal.Stream, units: list[FakeUnit]) -> None:
+        if "annotations" in units[0].source:
+            refused.append(units[0].source)
+            units = [*units, bad]
+        real(self, units)
+
+    monkeypatch.setattr(journal.Stream, "add", poisoned)
+    store = EmbeddedStore(str(tmp_path / "store"))
+    outcomes = load(store, subset, workers=0)
+    assert refused  # the stream of curated annotations was refused
+    assert {o.status for o in outcomes} == {"loaded"} and len(outcomes) == 1 + 20 + 20 + 4
+    assert not store.holds(journal.JOURNAL) and not store.holds(bad.graph_iri)
+    mine = set(content(store))
+    graphs = {graph_of(q) for q in mine}
+    assert mine == {q for q in content(parallel_store) if graph_of(q) in graphs}
 
 
 # ---------------------------------------------------------------- flat memory
