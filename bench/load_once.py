@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--base-iri", default="https://dadkhah.example/id/")
     parser.add_argument(
         "--batch-mib", type=int, default=None,
-        help="N-Quads per bulk write (default: loaders.commit.BATCH_BYTES)",
+        help="N-Quads per batch handed to the bulk-load stream (default: BATCH_BYTES)",
     )  # fmt: skip
     args = parser.parse_args()
     if args.batch_mib is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,17 @@ def test_load_twice_then_stats(runner: CliRunner, loaded: str) -> None:
     code, out, _ = run(runner, loaded, "stats")
     stats = dict(line.split()[:2] for line in out.splitlines())
     assert stats["documents"] == "5" and stats["entities"] == "76" and int(stats["claims"]) > 100
+
+
+def test_load_shows_progress_with_rate_and_eta(runner: CliRunner, store_path: str) -> None:
+    """Off a terminal, a line every ten seconds and one when every input is settled (before
+    the last kind's stream is written, so the line counts inputs, not committed ones)."""
+    code, _, err = run(runner, store_path, "load", str(corpus_dir()))
+    assert code == 0, err
+    last = err.strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"loading 11/11 \(100%\) [\d.]+ inputs/s [\d,]+ triples/s ETA 0:00:00 \S+", last
+    ), err
 
 
 @pytest.mark.parametrize(
