@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/dadkhah-kill"))
     parser.add_argument("--kills", type=int, default=2)
     parser.add_argument(
-        "--first-kill", type=float, default=0.4,
+        "--first-kill", type=float, default=0.2,
         help="fraction of an estimated full load before the first kill",
     )  # fmt: skip
     parser.add_argument(
@@ -104,7 +104,7 @@ def main() -> None:
         generate(archive, args.docs, seed=1988, jobs=2)
     manifest = json.loads((archive / MANIFEST).read_text())
     shutil.rmtree(store, ignore_errors=True)
-    estimate = 5 + args.docs / 35  # seconds, from the 10^4 benchmark on 2 cores
+    estimate = 5 + args.docs / 35  # seconds: a slow 10^4 load on 2 cores (a fast one: 116 s)
     report: dict[str, Any] = {"docs": args.docs, "kills": []}
     for k in range(args.kills):
         after = estimate * args.first_kill / (k + 1)
@@ -129,8 +129,11 @@ def main() -> None:
         subprocess.run([*DADKHAH, "--store", str(clean), "load", str(archive)], check=True,
                        capture_output=True)  # fmt: skip
         report["same_as_uninterrupted_load"] = content(store) == content(clean)
+    killed = all(k.get("killed") for k in report["kills"])  # else nothing was tested
+    if not killed:
+        report["note"] = "a load finished before its kill: run again with a lower --first-kill"
+    ok = killed and report["check"]["ok"] and report.get("same_as_uninterrupted_load", True)
     print(json.dumps(report, indent=1))
-    ok = report["check"]["ok"] and report.get("same_as_uninterrupted_load", True)
     sys.exit(0 if ok and final.returncode == 0 else 1)
 
 
