@@ -35,6 +35,8 @@ QUERY_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
 }
+
+
 def export_formats() -> tuple[str, ...]:
     from .export import FORMATS
 

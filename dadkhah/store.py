@@ -153,9 +153,7 @@ class EmbeddedStore:
         rows = self._store.query(union_select(with_default=self._has_default_graph()))
         assert isinstance(rows, ox.QuerySolutions)
         triple = ox.Triple
-        ox.serialize(
-            (triple(r[0], r[1], r[2]) for r in rows), output, fmt, prefixes=dict(PREFIXES)
-        )
+        ox.serialize((triple(r[0], r[1], r[2]) for r in rows), output, fmt, prefixes=dict(PREFIXES))
 
     # ------------------------------------------------------------------ writing
 

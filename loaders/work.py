@@ -221,6 +221,5 @@ def run_chunk(jobs: list[Job], types_path: str | None) -> list[Result]:
     ctx: RunContext = _state["ctx"]
     types = _types(types_path)
     return [
-        run(job, ctx, PrefetchedLookup(job.documents or {}, types), _state["skip"])
-        for job in jobs
+        run(job, ctx, PrefetchedLookup(job.documents or {}, types), _state["skip"]) for job in jobs
     ]
