@@ -207,12 +207,9 @@ class _Run:
         if unit.graph_iri in self.streamed[1]:
             done = self.flush()  # one graph twice in a run: the later one replaces it
             return done + self.settle(kind, result)
-        existing = self.store.fingerprint(URIRef(unit.graph_iri))
-        if existing == unit.fingerprint:
-            return self.report(Outcome(unit.source, "unchanged"))
         if self.bulk is not None and not (
             self.store.holds(unit.graph_iri) or self.store.holds(unit.provenance_iri)
-        ):
+        ):  # new: no fingerprint to compare (it lives in the provenance graph)
             if self.stream is None:
                 self.stream, self.streamed = self.bulk(), (kind, set())
             self.streamed[1].add(unit.graph_iri)
@@ -222,6 +219,9 @@ class _Run:
                 self.send()
             outcome = Outcome(unit.source, "loaded", unit.triple_count(), notes=tuple(unit.notes))
             return self.report(outcome)
+        existing = self.store.fingerprint(URIRef(unit.graph_iri))
+        if existing == unit.fingerprint:
+            return self.report(Outcome(unit.source, "unchanged"))
         done = self.flush()  # a replacement: what came before it is written first
         return done + self.report(_write(self.store, unit, existing, self.dry_run))
 

@@ -236,12 +236,32 @@ def test_a_stream_shows_nothing_until_closed_then_every_unit(tmp_path: Path) -> 
     stream = journal.Stream(store)
     stream.add([FakeUnit("a", GOOD), FakeUnit("b", GOOD)])
     stream.add([FakeUnit("c", GOOD)])
-    assert len(store) == 6  # the journal only: two graphs for each unit
+    listed = [q.object.value.split() for q in store]  # the journal only: a quad per batch
+    assert sorted(map(len, listed)) == [2, 4]  # each unit's graph and provenance graph
     stream.close()
     graphs = {q.graph_name.value for q in store}
     assert not store.contains_named_graph(ox.NamedNode(journal.JOURNAL))
     assert {f"https://dadkhah.example/id/graph/{n}" for n in "abc"} <= graphs
     assert len(list(store.quads_for_pattern(None, ox.NamedNode(str(DK.fingerprint)), None))) == 3
+
+
+def test_recovery_drops_every_graph_a_journal_lists(tmp_path: Path) -> None:
+    """Both journal forms: a literal per batch, and a graph IRI per quad (earlier versions)."""
+    store = ox.Store(str(tmp_path / "store"))
+    stream = journal.Stream(store)
+    stream.add([FakeUnit("a", GOOD), FakeUnit("b", GOOD)])
+    stream._put(journal._END)  # the bulk load returns; the process dies before close()
+    stream._thread.join()
+    old = FakeUnit("c", GOOD)
+    store.load(
+        f"<{journal.JOURNAL}> <{journal.PENDING}> <{old.graph_iri}> <{journal.JOURNAL}> .\n"
+        + GOOD.replace("GRAPH", f"<{old.graph_iri}>")
+        + GOOD.replace("GRAPH", "<https://dadkhah.example/id/graph/kept>"),
+        format=ox.RdfFormat.N_QUADS,
+    )
+    dropped = journal.recover(store)
+    assert len(dropped) == 5 and old.graph_iri in dropped
+    assert [q.graph_name.value for q in store] == ["https://dadkhah.example/id/graph/kept"]
 
 
 @pytest.mark.parametrize("on_disk", [True, False])
