@@ -18,7 +18,8 @@ while the units are still being prepared:
    of it is (pyoxigraph ≥ 0.5.1);
 3. when the stream is closed, transactions of at most ``MARKS`` quads add the fingerprints,
    another empties the journal, and the write buffers are flushed to disk, so what the
-   process holds does not grow with the number of units loaded.
+   process holds does not grow with the number of units loaded (nor does what the bulk
+   loader frees: ``memory.release`` every ``RELEASE_EVERY`` batches and at the end).
 
 A unit counts as stored once its fingerprint is (``EmbeddedStore.fingerprint``). If the
 process dies at any point before the journal is emptied, the journal names every graph the
@@ -38,6 +39,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from . import memory
 from .namespaces import DK
 from .ntriples import literal
 from .units import PreparedUnit
@@ -49,6 +51,9 @@ _NQ = ox.RdfFormat.N_QUADS
 _END = None
 MARKS = 20_000
 """Fingerprints added per transaction when a stream closes."""
+RELEASE_EVERY = 4
+"""Batches between two calls of ``memory.release`` (a bulk-loader thread takes a million
+quads: about eight batches of this archive's N-Quads)."""
 
 
 def recover(store: ox.Store) -> list[str]:
@@ -114,7 +119,7 @@ class Stream:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._load, name="dadkhah-bulk-load", daemon=True)
         self._thread.start()
-        self.units = 0
+        self.units = self.batches = 0
 
     def _load(self) -> None:
         try:
@@ -146,7 +151,10 @@ class Stream:
             for u in units
         )
         self.units += len(units)
+        self.batches += 1
         self._put(list(units))
+        if self.batches % RELEASE_EVERY == 0:
+            memory.release()  # what the bulk loader's finished threads freed
 
     def close(self) -> None:
         """End the stream: wait for ``bulk_load`` to return, then mark its units stored."""
@@ -161,6 +169,7 @@ class Stream:
             if self._journaled:
                 self._store.update(f"DROP SILENT GRAPH <{JOURNAL}>")
                 self._store.flush()
+            memory.release()
         except BaseException:
             if self._journaled:
                 recover(self._store)

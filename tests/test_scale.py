@@ -316,6 +316,47 @@ def test_discovery_walks_instead_of_listing(archive: Path) -> None:
     assert [k for k, _ in items][:2] == ["registry", "document"]
 
 
+FREED = """
+import ctypes, sys, threading
+sys.path.insert(0, REPO)
+from dadkhah import memory
+
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+
+
+def rss():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) // 1024
+
+
+def churn():  # like a bulk-load batch: many buffers, filled, freed when the thread ends
+    blocks = [libc.malloc(60_000) for _ in range(5_000)]
+    for block in blocks:
+        ctypes.memset(block, 1, 60_000)
+    for block in blocks[:-1]:
+        libc.free(block)  # the last one keeps the arena's top in use
+
+
+thread = threading.Thread(target=churn)
+thread.start()
+thread.join()
+before = rss()
+print(before, memory.release(), rss())
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's allocator is Linux's")
+def test_release_hands_freed_heap_back() -> None:
+    """What a finished thread freed stays in the process until ``memory.release``."""
+    script = FREED.replace("REPO", repr(str(REPO)))
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    before, asked, after = ran.stdout.split()
+    assert asked == "True"
+    assert int(before) > 250 and int(after) < int(before) - 200, ran.stdout
+
+
 def test_workers_read_ahead_a_bounded_window(archive: Path) -> None:
     pulled = 0
 
