@@ -45,6 +45,9 @@ class LoadError(DadkhahError):
             text += f", found {found}"
         super().__init__(text)
 
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, str, str | None]]:
+        return (type(self), (self.path, self.where, self.expected, self.found))
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -74,6 +77,9 @@ class ShapeViolation(DadkhahError):
         self.violations = violations
         super().__init__("\n".join(v.line(source) for v in violations))
 
+    def __reduce__(self) -> tuple[type, tuple[str, list[Violation]]]:
+        return (type(self), (self.source, self.violations))
+
 
 class StoreInUse(DadkhahError):
     """Another process holds the on-disk store's lock."""
@@ -87,6 +93,9 @@ class StoreInUse(DadkhahError):
             f"{path}: the store is in use by another process (a running `dadkhah serve`?). "
             "Stop it, or send data through its Graph Store endpoint."
         )
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return (type(self), (self.path,))
 
 
 class QueryError(DadkhahError):

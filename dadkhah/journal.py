@@ -17,9 +17,10 @@ while the units are still being prepared:
    committing thread fills; nothing it reads is visible until the call returns, and then all
    of it is (pyoxigraph ≥ 0.5.1);
 3. when the stream is closed, transactions of at most ``MARKS`` quads add the fingerprints,
-   another empties the journal, and the write buffers are flushed to disk, so what the
-   process holds does not grow with the number of units loaded (nor does what the bulk
-   loader frees: ``memory.release`` every ``RELEASE_EVERY`` batches and at the end).
+   another empties the journal, and the write buffers are flushed to disk. Until then the
+   fingerprints wait in a temporary file, not in memory, so what the process holds does
+   not grow with the number of units loaded (nor does what the bulk loader frees:
+   ``memory.release`` every ``RELEASE_EVERY`` batches and at the end).
 
 A unit counts as stored once its fingerprint is (``EmbeddedStore.fingerprint``). If the
 process dies at any point before the journal is emptied, the journal names every graph the
@@ -33,8 +34,10 @@ from __future__ import annotations
 
 import io
 import queue
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 import pyoxigraph as ox
@@ -114,7 +117,7 @@ class Stream:
     def __init__(self, store: ox.Store, *, journaled: bool = True, depth: int = 2):
         self._store, self._journaled = store, journaled
         self._batches: queue.Queue[Sequence[PreparedUnit] | None] = queue.Queue(depth)
-        self._marks: list[str] = []
+        self._marks = tempfile.TemporaryFile()  # noqa: SIM115 (close() closes it)
         self._graphs: list[str] = []  # what an unjournaled stream drops if it fails
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._load, name="dadkhah-bulk-load", daemon=True)
@@ -146,9 +149,12 @@ class Stream:
             self._store.load(pending.encode(), format=_NQ)
         else:
             self._graphs.extend(g for u in units for g in (u.graph_iri, u.provenance_iri))
-        self._marks.extend(
-            f"<{u.graph_iri}> <{DK.fingerprint}> {literal(u.fingerprint)} <{u.provenance_iri}> .\n"
-            for u in units
+        self._marks.write(
+            "".join(
+                f"<{u.graph_iri}> <{DK.fingerprint}> {literal(u.fingerprint)} "
+                f"<{u.provenance_iri}> .\n"
+                for u in units
+            ).encode()
         )
         self.units += len(units)
         self.batches += 1
@@ -163,9 +169,8 @@ class Stream:
         try:
             if self._error is not None:
                 raise self._error
-            marks, self._marks = self._marks, []
-            for start in range(0, len(marks), MARKS):
-                self._store.load("".join(marks[start : start + MARKS]).encode(), format=_NQ)
+            for chunk in self._chunks_of_marks():
+                self._store.load(chunk, format=_NQ)
             if self._journaled:
                 self._store.update(f"DROP SILENT GRAPH <{JOURNAL}>")
                 self._store.flush()
@@ -176,3 +181,11 @@ class Stream:
             elif self._graphs:
                 self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in self._graphs))
             raise
+        finally:
+            self._marks.close()
+
+    def _chunks_of_marks(self) -> Iterator[bytes]:
+        """The fingerprints written so far, ``MARKS`` lines at a time."""
+        self._marks.seek(0)
+        while chunk := b"".join(islice(self._marks, MARKS)):
+            yield chunk

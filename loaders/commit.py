@@ -24,9 +24,9 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby
+from itertools import chain, groupby
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -68,6 +68,56 @@ class Outcome:
     triples: int = 0
     error: DadkhahError | None = None
     notes: tuple[str, ...] = ()
+
+
+class _Held:
+    """Outcomes waiting for a stream to close, in input order. All but the last ``CHUNK``
+    wait pickled in a temporary file: a stream of 10⁵ inputs would otherwise hold tens of
+    MiB of outcomes until it closes."""
+
+    CHUNK = 1024
+
+    def __init__(self) -> None:
+        self._tail: list[Outcome] = []
+        self._file: IO[bytes] | None = None
+        self.count = 0
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def append(self, outcome: Outcome) -> None:
+        self._tail.append(outcome)
+        self.count += 1
+        if len(self._tail) >= self.CHUNK:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 (drain or close)
+            pickle.dump(self._tail, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._tail = []
+
+    def close(self) -> None:
+        """Let go of what is held (a load that stops before its stream is closed)."""
+        if self._file is not None:
+            self._file.close()
+        self._file, self._tail, self.count = None, [], 0
+
+    def drain(self) -> Iterator[Outcome]:
+        """Every outcome held, oldest first; this object is empty again when this returns."""
+        file, tail = self._file, self._tail
+        self._file, self._tail, self.count = None, [], 0
+        return _unpickled(file, tail)
+
+
+def _unpickled(file: IO[bytes] | None, tail: list[Outcome]) -> Iterator[Outcome]:
+    if file is not None:
+        with file:
+            file.seek(0)
+            while True:
+                try:
+                    chunk: list[Outcome] = pickle.load(file)  # noqa: S301 (our own file)
+                except EOFError:
+                    break
+                yield from chunk
+    yield from tail
 
 
 def ontology_unit(minter: Minter, now: datetime) -> PreparedUnit:
@@ -156,8 +206,10 @@ class _Run:
         self.batch: list[PreparedUnit] = []
         self.batch_bytes = 0
         self.stream: Stream | None = None
-        self.streamed: tuple[str, set[str]] = ("", set())  # its kind, the graphs it writes
-        self.held: list[Outcome] = []  # outcomes waiting for the stream, in input order
+        # the stream's kind and the hashes of the graphs it writes (a false match only closes
+        # the stream early)
+        self.streamed: tuple[str, set[int]] = ("", set())
+        self.held = _Held()  # outcomes waiting for the stream, in input order
 
     def close(self) -> None:
         try:
@@ -166,6 +218,7 @@ class _Run:
                 stream, self.stream = self.stream, None
                 stream.close()
         finally:
+            self.held.close()
             if self._pool is not None:
                 self._pool.close()
             if self._tmp is not None:
@@ -192,7 +245,7 @@ class _Run:
     def run_here(self, kind: str, path: Path) -> work.Result:
         return work.run(work.Job(kind, str(path)), self.ctx, self.lookup, self.stored)
 
-    def settle(self, kind: str, result: work.Result) -> list[Outcome]:
+    def settle(self, kind: str, result: work.Result) -> Iterable[Outcome]:
         """Commit (or report) what a worker, or this process, made of one input; outcomes
         come back in input order, those of streamed units once their stream is closed."""
         if isinstance(result, work.Deferred):
@@ -204,15 +257,15 @@ class _Run:
         if isinstance(result, work.Failed):
             return self.report(Outcome(result.source, "rejected", error=result.error()))
         unit = result.unit
-        if unit.graph_iri in self.streamed[1]:
+        if hash(unit.graph_iri) in self.streamed[1]:
             done = self.flush()  # one graph twice in a run: the later one replaces it
-            return done + self.settle(kind, result)
+            return chain(done, self.settle(kind, result))
         if self.bulk is not None and not (
             self.store.holds(unit.graph_iri) or self.store.holds(unit.provenance_iri)
         ):  # new: no fingerprint to compare (it lives in the provenance graph)
             if self.stream is None:
                 self.stream, self.streamed = self.bulk(), (kind, set())
-            self.streamed[1].add(unit.graph_iri)
+            self.streamed[1].add(hash(unit.graph_iri))
             self.batch.append(unit)
             self.batch_bytes += unit.byte_size()
             if self.batch_bytes >= BATCH_BYTES:
@@ -223,7 +276,7 @@ class _Run:
         if existing == unit.fingerprint:
             return self.report(Outcome(unit.source, "unchanged"))
         done = self.flush()  # a replacement: what came before it is written first
-        return done + self.report(_write(self.store, unit, existing, self.dry_run))
+        return chain(done, self.report(_write(self.store, unit, existing, self.dry_run)))
 
     def report(self, outcome: Outcome) -> list[Outcome]:
         """``outcome`` now if nothing is waiting for the stream, else once it is closed."""
@@ -242,11 +295,12 @@ class _Run:
             self.stream.add(self.batch)
         self.batch, self.batch_bytes = [], 0
 
-    def flush(self) -> list[Outcome]:
+    def flush(self) -> Iterable[Outcome]:
         """Close the stream and return every outcome held back. If the store refused the
         stream (which then left nothing behind), its inputs are prepared again and written
-        one by one, so that exactly the refused ones are rejected."""
-        held, self.held = self.held, []
+        one by one, so that exactly the refused ones are rejected. Every write is done when
+        this returns; only the reading of held outcomes is left to the caller."""
+        held = self.held.drain()
         if self.stream is None:
             return held
         self.send()

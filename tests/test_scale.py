@@ -19,10 +19,11 @@ import pyoxigraph as ox
 import pytest
 
 from dadkhah import journal
+from dadkhah.errors import LoadError, ShapeViolation, Violation
 from dadkhah.iris import Minter
 from dadkhah.namespaces import DK
 from dadkhah.store import EmbeddedStore
-from loaders import parallel, work
+from loaders import commit, parallel, work
 from loaders.commit import Outcome, discover, load_paths
 
 REPO = Path(__file__).resolve().parent.parent
@@ -131,7 +132,10 @@ def test_a_second_load_skips_everything_before_parsing(
     assert content(parallel_store) == before
 
 
-def test_a_bad_file_among_many_is_the_only_one_rejected(archive: Path, tmp_path: Path) -> None:
+def test_a_bad_file_among_many_is_the_only_one_rejected(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(commit._Held, "CHUNK", 3)  # outcomes, errors too, wait on disk
     folder = copy_first(archive, tmp_path / "mixed", 40)
     sidecar = next(folder.rglob("d000003_*.meta.yaml"))
     sidecar.write_text(sidecar.read_text() + 'url: "http://bad host.example/x"\n')
@@ -153,6 +157,7 @@ def test_a_bad_file_among_many_is_the_only_one_rejected(archive: Path, tmp_path:
     assert "url: expected an absolute IRI" in str(rejected[0].error)
     assert "the id of a loaded document" in str(rejected[1].error)
     assert {o.status for o in outcomes} == {"loaded", "rejected"}
+    assert [o.source for o in outcomes] == [str(p) for _, p in discover([str(folder)])]
 
 
 DYING = """
@@ -245,6 +250,49 @@ def test_a_stream_shows_nothing_until_closed_then_every_unit(tmp_path: Path) -> 
     assert len(list(store.quads_for_pattern(None, ox.NamedNode(str(DK.fingerprint)), None))) == 3
 
 
+def test_fingerprints_wait_in_a_file_and_land_in_bounded_transactions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(journal, "MARKS", 2)
+    store = ox.Store(str(tmp_path / "store"))
+    stream = journal.Stream(store)
+    stream.add([FakeUnit(n, GOOD) for n in "abc"])
+    stream.add([FakeUnit(n, GOOD) for n in "de"])
+    assert stream._marks.tell() > 0  # on disk, not in a list
+    assert [len(chunk.splitlines()) for chunk in stream._chunks_of_marks()] == [2, 2, 1]
+    stream.close()
+    assert stream._marks.closed
+    marks = store.quads_for_pattern(None, ox.NamedNode(str(DK.fingerprint)), None)
+    assert sorted(q.subject.value.rsplit("/", 1)[1] for q in marks) == list("abcde")
+
+
+def test_held_outcomes_come_back_in_order_with_their_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(commit._Held, "CHUNK", 3)
+    violation = Violation("urn:x:f", "urn:x:p", "a message", "urn:x:shape", "sh:MinCount")
+    errors = [LoadError("a.yaml", "line 3", "a date", "soon"), ShapeViolation("b", [violation])]
+    outcomes = [
+        Outcome(f"in-{n}", "rejected", error=errors[n % 2]) if n % 4 == 1
+        else Outcome(f"in-{n}", "loaded", n, notes=(f"note {n}",))
+        for n in range(8)
+    ]  # fmt: skip
+    held = commit._Held()
+    for outcome in outcomes:
+        held.append(outcome)
+    first = held.drain()
+    assert not held
+    held.append(Outcome("later", "loaded"))  # does not join what was drained
+    back = list(first)
+    assert [(o.source, o.status, o.triples, o.notes) for o in back] == [
+        (o.source, o.status, o.triples, o.notes) for o in outcomes
+    ]
+    assert [(type(o.error), str(o.error)) for o in back] == [
+        (type(o.error), str(o.error)) for o in outcomes
+    ]
+    assert [o.source for o in held.drain()] == ["later"]
+
+
 def test_recovery_drops_every_graph_a_journal_lists(tmp_path: Path) -> None:
     """Both journal forms: a literal per batch, and a graph IRI per quad (earlier versions)."""
     store = ox.Store(str(tmp_path / "store"))
@@ -252,6 +300,7 @@ def test_recovery_drops_every_graph_a_journal_lists(tmp_path: Path) -> None:
     stream.add([FakeUnit("a", GOOD), FakeUnit("b", GOOD)])
     stream._put(journal._END)  # the bulk load returns; the process dies before close()
     stream._thread.join()
+    stream._marks.close()  # as the process's death would
     old = FakeUnit("c", GOOD)
     store.load(
         f"<{journal.JOURNAL}> <{journal.PENDING}> <{old.graph_iri}> <{journal.JOURNAL}> .\n"
