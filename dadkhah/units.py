@@ -10,6 +10,18 @@ from .namespaces import DK
 from .ntriples import Triples
 
 
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What annotation files ask of a document unit once it is stored: its IRI, its capture,
+    the capture's normalized text and digest, and the URL it states (``loaders.lookups``)."""
+
+    iri: str
+    capture: str
+    text: str
+    sha256: str
+    url: str | None = None
+
+
 @dataclass
 class LoadUnit:
     """What a loader produces and ``commit`` writes.
@@ -54,6 +66,8 @@ class PreparedUnit:
     kind: str = "document"
     context: Triples | None = None
     notes: list[str] = field(default_factory=list)
+    document: DocumentFacts | None = None
+    """For a document unit: what later annotation files of the same load will ask of it."""
 
     def triple_count(self) -> int:
         return len(self.graph) + len(self.provenance)

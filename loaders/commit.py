@@ -44,13 +44,15 @@ from dadkhah.validation import check_prepared, check_unit
 from . import text, work
 from .discovery import KINDS, Inputs, discover, kind_of
 from .inputs import sha256_hex
-from .lookups import StoreLookup, hints, prefetch
+from .lookups import StoreLookup, WrittenHere, hints, prefetch
 from .parallel import Workers, default_workers
 
 __all__ = ["KINDS", "Inputs", "Outcome", "StoreLookup", "discover", "kind_of", "load_paths"]
 
 PARALLEL_MIN = 64
 """A kind with fewer inputs is prepared in this process: starting workers costs seconds."""
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_SOURCE_DOCUMENT = ox.NamedNode(str(DK.SourceDocument))
 REFUSED = (SyntaxError, ValueError, OSError, QueryError)
 """What a store raises when it refuses a unit's triples (its transaction then left nothing
 behind); QueryError: a remote store refused the update. Anything else stops the load."""
@@ -210,6 +212,8 @@ class _Run:
         # the stream early)
         self.streamed: tuple[str, set[int]] = ("", set())
         self.held = _Held()  # outcomes waiting for the stream, in input order
+        self.written: WrittenHere | None = None  # the documents written, while it is exact
+        self.written_off = False
 
     def close(self) -> None:
         try:
@@ -219,6 +223,7 @@ class _Run:
                 stream.close()
         finally:
             self.held.close()
+            self.stop_written()
             if self._pool is not None:
                 self._pool.close()
             if self._tmp is not None:
@@ -230,6 +235,8 @@ class _Run:
     # -- one kind of input
 
     def phase(self, kind: str, paths: Iterable[Path], size: int) -> Iterator[Outcome]:
+        if kind == "document":
+            self.start_written()
         parallel = kind != "registry" and self.workers > 0
         if self.auto:
             parallel = parallel and self.workers > 1 and size >= PARALLEL_MIN
@@ -267,11 +274,15 @@ class _Run:
                 self.stream, self.streamed = self.bulk(), (kind, set())
             self.streamed[1].add(hash(unit.graph_iri))
             self.batch.append(unit)
+            if self.written is not None and unit.document is not None:
+                self.written.note(unit.document)
             self.batch_bytes += unit.byte_size()
             if self.batch_bytes >= BATCH_BYTES:
                 self.send()
             outcome = Outcome(unit.source, "loaded", unit.triple_count(), notes=tuple(unit.notes))
             return self.report(outcome)
+        if unit.document is not None:
+            self.stop_written()  # a document stored before, or twice in this load
         existing = self.store.fingerprint(URIRef(unit.graph_iri))
         if existing == unit.fingerprint:
             return self.report(Outcome(unit.source, "unchanged"))
@@ -309,7 +320,10 @@ class _Run:
         try:
             stream.close()
         except REFUSED:
+            self.stop_written()
             return [self.retry(kind, o.source) if o.status == "loaded" else o for o in held]
+        if self.written is not None:
+            self.written.commit()
         return held
 
     def retry(self, kind: str, source: str) -> Outcome:
@@ -341,11 +355,33 @@ class _Run:
                 found = prefetch(self.lookup, keys or [])
             yield work.Job(kind, str(path), found)
 
-    def types_file(self) -> str:
-        """The types of every registry entity, written once per kind for the workers."""
+    def folder(self) -> Path:
+        """This load's temporary folder, removed when it ends."""
         if self._tmp is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="dadkhah-load-")
-        folder = Path(self._tmp.name)
+        return Path(self._tmp.name)
+
+    def start_written(self) -> None:
+        """Answer annotation files' document look-ups from what this load writes
+        (``WrittenHere``), if the store holds no document yet and the load streams."""
+        oxi: ox.Store | None = getattr(self.store, "oxigraph", None)
+        if self.written is not None or self.written_off or self.bulk is None or oxi is None:
+            return
+        if next(oxi.quads_for_pattern(None, _TYPE, _SOURCE_DOCUMENT, None), None) is not None:
+            self.written_off = True
+            return
+        self.written = self.lookup.written = WrittenHere(self.folder())
+
+    def stop_written(self) -> None:
+        """From now on every document look-up asks the store."""
+        if self.written is not None:
+            self.written.close()
+        self.written = self.lookup.written = None
+        self.written_off = True
+
+    def types_file(self) -> str:
+        """The types of every registry entity, written once per kind for the workers."""
+        folder = self.folder()
         path = folder / f"types-{sum(1 for _ in folder.iterdir())}.pickle"
         prefix = str(self.minter.registry_graph("registry")).rsplit("/", 1)[0] + "/"
         with path.open("wb") as handle:

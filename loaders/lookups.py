@@ -14,13 +14,16 @@ loaded in the committing process instead, so an answer is never guessed.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import URIRef
 
 from dadkhah.namespaces import DK, SCHEMA
+from dadkhah.units import DocumentFacts
 
 from .context import DocumentText
 
@@ -46,6 +49,8 @@ class StoreLookup:
     def __init__(self, store: Any):
         self.store = store
         self._ox: ox.Store | None = getattr(store, "oxigraph", None)
+        self.written: WrittenHere | None = None
+        """Set by a load while what it wrote answers for the store (``WrittenHere``)."""
 
     # -- documents: a capture with its text and digest, all in one named graph
 
@@ -69,6 +74,8 @@ class StoreLookup:
         return None
 
     def document(self, iri: URIRef) -> DocumentText | None:
+        if self.written is not None and (known := self.written.answer(f"iri {iri}")):
+            return known
         if self._ox is None:
             return self._select(f"VALUES ?doc {{ {iri.n3()} }}")
         doc = _node(str(iri))
@@ -82,6 +89,8 @@ class StoreLookup:
         return None
 
     def document_by_url(self, url: str) -> DocumentText | None:
+        if self.written is not None and (known := self.written.answer(f"url {url}")):
+            return known
         if self._ox is None:
             return self._select(f"?doc schema:url {URIRef(url).n3()} .")
         node = _node(url)
@@ -209,8 +218,60 @@ def hints(kind: str, data: bytes, base: str) -> list[str] | None:
     return sorted(f"{how} {s}" for s in sources for how in ("iri", "url"))
 
 
+class WrittenHere:
+    """The documents one load has written, answering ``hints`` keys as the store would, from
+    a SQLite file in the load's temporary folder.
+
+    Why: anchoring an annotation file needs its document's text. Read back from the store,
+    every document of a large load passes through RocksDB's caches, and the index blocks of
+    every file it touches stay in memory: a cost that grows with the store
+    (bench/RESULTS.md, "Memory"). Answered from here, the load reads no text back at all.
+
+    The load uses this only while it is exact: the store held no document when the load
+    began, so every document the store holds was written by this load, through its stream
+    (``note`` is called as a unit joins the stream, ``commit`` once the stream is stored,
+    ``discard`` if it was refused). Two documents stating one URL leave that URL to the
+    store, which decides between them.
+    """
+
+    def __init__(self, folder: Path):
+        self._db = sqlite3.connect(folder / "documents.sqlite")
+        self._db.executescript(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+            "CREATE TABLE answer (key TEXT PRIMARY KEY, iri TEXT, capture TEXT, "
+            "text TEXT, sha256 TEXT)"
+        )
+
+    def note(self, facts: DocumentFacts) -> None:
+        row = (facts.iri, facts.capture, facts.text, facts.sha256)
+        keys = ["iri " + facts.iri] + ([f"url {facts.url}"] if facts.url else [])
+        self._db.executemany(
+            "INSERT INTO answer VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET iri = NULL",
+            [(key, *row) for key in keys],
+        )  # a key written twice is ambiguous: iri NULL sends it to the store
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    def discard(self) -> None:
+        self._db.rollback()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def answer(self, key: str) -> DocumentText | None:
+        """The store's answer for ``key``, or None when only the store can tell."""
+        row = self._db.execute(
+            "SELECT iri, capture, text, sha256 FROM answer WHERE key = ? AND iri IS NOT NULL",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return None
+        return DocumentText(URIRef(row[0]), URIRef(row[1]), row[2], row[3])
+
+
 def prefetch(lookup: StoreLookup, keys: Iterable[str]) -> dict[str, DocumentText | None]:
-    """Answer ``hints`` from the store."""
+    """Answer ``hints`` as ``lookup`` does."""
     found: dict[str, DocumentText | None] = {}
     for key in keys:
         how, value = key.split(" ", 1)

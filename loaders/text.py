@@ -28,7 +28,7 @@ from dadkhah.errors import LoadError
 from dadkhah.iris import Minter, is_valid_id
 from dadkhah.namespaces import DK, HASH, OA, PREMIS, SCHEMA
 from dadkhah.ntriples import XSD_DATE, Triples, checked_iri
-from dadkhah.units import LoadUnit, PreparedUnit
+from dadkhah.units import DocumentFacts, LoadUnit, PreparedUnit
 
 from .inputs import decode_utf8, read_mapping, sha256_hex
 from .segments import Segment, analyse
@@ -162,8 +162,9 @@ def prepare_text(
         g.text(doc, str(DK.statedPublisher), facts.publisher)
     if meta.get("publisher"):
         g.text(doc, str(DC.publisher), str(meta["publisher"]))
-    if meta.get("url"):
-        g.iri(doc, str(SCHEMA.url), _stated_url(str(meta["url"]), source))
+    url = _stated_url(str(meta["url"]), source) if meta.get("url") else None
+    if url:
+        g.iri(doc, str(SCHEMA.url), url)
     if meta.get("notes"):
         g.text(doc, str(SCHEMA.comment), str(meta["notes"]).strip())
 
@@ -197,6 +198,7 @@ def prepare_text(
         provenance=prov,
         fingerprint=fingerprint,
         kind="document",
+        document=DocumentFacts(doc, cap, text, digest, url),
     )
 
 

@@ -23,8 +23,10 @@ from dadkhah.errors import LoadError, ShapeViolation, Violation
 from dadkhah.iris import Minter
 from dadkhah.namespaces import DK
 from dadkhah.store import EmbeddedStore
+from dadkhah.units import DocumentFacts
 from loaders import commit, parallel, work
 from loaders.commit import Outcome, discover, load_paths
+from loaders.lookups import StoreLookup, WrittenHere
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # bench/ is a folder of scripts, not an installed package
@@ -121,6 +123,48 @@ def test_workers_write_exactly_what_one_process_writes(
 
 def graph_of(quad: bytes) -> bytes:
     return quad.rsplit(b" ", 2)[-2]
+
+
+def test_a_fresh_load_anchors_from_what_it_wrote(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into an empty store, no document is read back to anchor annotations; into a store that
+    held documents already, every look-up asks the store."""
+    asked: list[str] = []
+    read = StoreLookup._from_capture  # what reads a document's text from the store
+
+    def spied(self: StoreLookup, doc: ox.NamedNode, graph: ox.NamedNode) -> object:
+        asked.append(doc.value)
+        return read(self, doc, graph)
+
+    monkeypatch.setattr(StoreLookup, "_from_capture", spied)
+    store = EmbeddedStore(str(tmp_path / "store"))
+    outcomes = load(store, copy_first(archive, tmp_path / "first", 80), workers=2)
+    assert {o.status for o in outcomes} == {"loaded"}
+    assert sum(o.source.endswith(".jsonld") for o in outcomes) > 0
+    assert asked == []
+    outcomes = load(store, copy_first(archive, tmp_path / "more", 100), workers=2)
+    assert {o.status for o in outcomes} == {"loaded", "unchanged"}
+    assert len(asked) >= 20  # the annotation files of the 20 new documents
+
+
+def test_what_a_load_wrote_answers_only_what_is_certain(tmp_path: Path) -> None:
+    written = WrittenHere(tmp_path)
+    one = DocumentFacts("urn:d:1", "urn:c:1", "text one", "a" * 64, "http://x.example/same")
+    two = DocumentFacts("urn:d:2", "urn:c:2", "text two", "b" * 64, "http://x.example/same")
+    three = DocumentFacts("urn:d:3", "urn:c:3", "text three", "c" * 64, "http://x.example/3")
+    for facts in (one, two):
+        written.note(facts)
+    written.commit()
+    written.note(three)
+    written.discard()  # its stream was refused
+    answer = written.answer("iri urn:d:2")
+    assert answer is not None and (answer.text, answer.sha256) == ("text two", "b" * 64)
+    assert written.answer("url http://x.example/same") is None  # two documents: the store's
+    assert (
+        written.answer("iri urn:d:3") is None and written.answer("url http://x.example/3") is None
+    )
+    written.close()
 
 
 def test_a_second_load_skips_everything_before_parsing(
