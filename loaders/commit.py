@@ -51,8 +51,6 @@ __all__ = ["KINDS", "Inputs", "Outcome", "StoreLookup", "discover", "kind_of", "
 
 PARALLEL_MIN = 64
 """A kind with fewer inputs is prepared in this process: starting workers costs seconds."""
-_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_SOURCE_DOCUMENT = ox.NamedNode(str(DK.SourceDocument))
 REFUSED = (SyntaxError, ValueError, OSError, QueryError)
 """What a store raises when it refuses a unit's triples (its transaction then left nothing
 behind); QueryError: a remote store refused the update. Anything else stops the load."""
@@ -212,8 +210,7 @@ class _Run:
         # the stream early)
         self.streamed: tuple[str, set[int]] = ("", set())
         self.held = _Held()  # outcomes waiting for the stream, in input order
-        self.written: WrittenHere | None = None  # the documents written, while it is exact
-        self.written_off = False
+        self.written_off = False  # look-ups of documents have gone back to the store for good
 
     def close(self) -> None:
         try:
@@ -274,8 +271,8 @@ class _Run:
                 self.stream, self.streamed = self.bulk(), (kind, set())
             self.streamed[1].add(hash(unit.graph_iri))
             self.batch.append(unit)
-            if self.written is not None and unit.document is not None:
-                self.written.note(unit.document)
+            if self.lookup.written is not None and unit.document is not None:
+                self.lookup.written.note(unit.document)
             self.batch_bytes += unit.byte_size()
             if self.batch_bytes >= BATCH_BYTES:
                 self.send()
@@ -322,8 +319,8 @@ class _Run:
         except REFUSED:
             self.stop_written()
             return [self.retry(kind, o.source) if o.status == "loaded" else o for o in held]
-        if self.written is not None:
-            self.written.commit()
+        if self.lookup.written is not None:
+            self.lookup.written.commit()
         return held
 
     def retry(self, kind: str, source: str) -> Outcome:
@@ -364,20 +361,18 @@ class _Run:
     def start_written(self) -> None:
         """Answer annotation files' document look-ups from what this load writes
         (``WrittenHere``), if the store holds no document yet and the load streams."""
-        oxi: ox.Store | None = getattr(self.store, "oxigraph", None)
-        if self.written is not None or self.written_off or self.bulk is None or oxi is None:
+        if self.lookup.written is not None or self.written_off or self.bulk is None:
             return
-        if next(oxi.quads_for_pattern(None, _TYPE, _SOURCE_DOCUMENT, None), None) is not None:
+        if self.lookup.holds_documents():
             self.written_off = True
             return
-        self.written = self.lookup.written = WrittenHere(self.folder())
+        self.lookup.written = WrittenHere(self.folder())
 
     def stop_written(self) -> None:
         """From now on every document look-up asks the store."""
-        if self.written is not None:
-            self.written.close()
-        self.written = self.lookup.written = None
-        self.written_off = True
+        if self.lookup.written is not None:
+            self.lookup.written.close()
+        self.lookup.written, self.written_off = None, True
 
     def types_file(self) -> str:
         """The types of every registry entity, written once per kind for the workers."""

@@ -30,6 +30,7 @@ from .context import DocumentText
 _CAPTURE, _TEXT, _SHA = (ox.NamedNode(str(t)) for t in (DK.capture, DK.normalizedText, DK.sha256))
 _URL = ox.NamedNode(str(SCHEMA.url))
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_DOCUMENT = ox.NamedNode(str(DK.SourceDocument))
 
 
 def _node(iri: str) -> ox.NamedNode | None:
@@ -72,6 +73,12 @@ class StoreLookup:
                     URIRef(doc.value), URIRef(cap.value), text.object.value, sha.object.value
                 )
         return None
+
+    def holds_documents(self) -> bool:
+        """Whether any source document is stored (asked once, before a load's documents)."""
+        if self._ox is None:
+            return bool(self.store.select("SELECT ?d WHERE { ?d a dk:SourceDocument } LIMIT 1"))
+        return next(self._ox.quads_for_pattern(None, _TYPE, _DOCUMENT, None), None) is not None
 
     def document(self, iri: URIRef) -> DocumentText | None:
         if self.written is not None and (known := self.written.answer(f"iri {iri}")):
