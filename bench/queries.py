@@ -73,7 +73,8 @@ def parameters() -> dict[str, dict[str, str]]:
         },
         "documents-mentioning-both": {
             "": "",
-            "rare": f"IRI {entity('raisi')} {entity(rare['perpetrator'])}",
+            "rare": "VALUES (?first ?second) "
+            f"{{ ({entity(rare['perpetrator'])} {entity('evin-prison')}) }}",
         },
     }
 
@@ -82,9 +83,6 @@ def with_values(text: str, values: str) -> str:
     """``text`` with its (first) VALUES block replaced by ``values``."""
     if not values:
         return text
-    if values.startswith("IRI "):  # a query with its parameter in the patterns themselves
-        _, old, new = values.split()
-        return text.replace(old, new)
     replaced, found = re.subn(r"^[ \t]*VALUES[^{\n]*\{[^{}]*\}", "  " + values, text, count=1,
                               flags=re.MULTILINE)  # fmt: skip
     if not found:

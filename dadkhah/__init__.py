@@ -5,4 +5,4 @@ store access. The ``loaders`` and ``server`` packages both build on it and never
 each other.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -36,7 +36,7 @@ from .anchoring import Quote, anchor
 from .context import DocumentText, Lookup, context_triples
 from .inputs import decode_utf8, sha256_hex
 from .text import provenance_triples
-from .webanno import add_annotation
+from .webanno import add_annotation, add_mentions
 
 MOTIVATIONS = {
     "assessing", "bookmarking", "classifying", "commenting", "describing", "editing",
@@ -261,6 +261,8 @@ def prepare_web_annotations(
         )  # fmt: skip
         for extra in motivations[1:]:
             g.iri(iri, str(OA.motivatedBy), extra)
+        if OA.identifying in motivations[1:]:
+            add_mentions(g, iri, bodies, document)
         if original:
             g.text(iri, str(DCTERMS.identifier), str(original))
         modified = _timestamp(ann.get("modified"))

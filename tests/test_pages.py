@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from dadkhah import __version__
 from dadkhah.iris import Minter
 from dadkhah.resources import corpus_dir
 from dadkhah.store import EmbeddedStore
@@ -138,7 +139,7 @@ def test_document_page_shows_fixity_provenance_and_annotated_text(client: FlaskC
     data = (corpus_dir() / "documents" / f"{DOC}.txt").read_bytes()
     assert hashlib.sha256(data).hexdigest() in page
     assert f"{len(data):,} bytes" in page
-    assert "text/plain" in page and "Provenance" in page and "loader 0.1.0" in page
+    assert "text/plain" in page and "Provenance" in page and f"loader {__version__}" in page
     found = parsed(page)
     assert 'class="evidence claim"' in page and 'class="mention"' in page
     assert "artefact" in page  # dimmed scraping artefacts
