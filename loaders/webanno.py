@@ -34,7 +34,7 @@ def add_annotation(
     g.iri(iri, _MOTIVATED_BY, motivation)
     for body in bodies:
         g.iri(iri, _HAS_BODY, body)
-    if motivation == _IDENTIFYING:
+    if str(motivation) == _IDENTIFYING:  # an rdflib URIRef never equals a str
         add_mentions(g, iri, bodies, document)
     add_text_target(g, iri, document.iri, document.text, anchor.start, anchor.end)
     if creator is not None:

@@ -354,6 +354,15 @@ def test_recogito_and_hypothesis_exports_load(jsonld_store: AnyStore, tiny: Path
         "oa:hasBody <https://dadkhah.example/id/entity/evin> }"
     )
     assert mention == [{"m": "http://www.w3.org/ns/oa#identifying"}]
+    # the identifying annotation links its document to the entity, in its own graph; the
+    # comment with a tag does not
+    links = jsonld_store.select(
+        "SELECT ?g ?doc ?entity WHERE { GRAPH ?g { ?doc schema:mentions ?entity } }"
+    )
+    assert links == [
+        {"g": BASE + "graph/annotations/recogito", "doc": BASE + "document/t2",
+         "entity": BASE + "entity/evin"}
+    ]  # fmt: skip
 
 
 def test_refined_by_chains_and_plain_iri_bodies(jsonld_store: AnyStore, tiny: Path) -> None:
@@ -389,6 +398,9 @@ def test_refined_by_chains_and_plain_iri_bodies(jsonld_store: AnyStore, tiny: Pa
     outcome = load(jsonld_store, tiny / "collection.jsonld")[0]
     assert outcome.status == "loaded", outcome.error
     assert stored_positions(jsonld_store) == [(start, start + 4, "Evin")]
+    assert jsonld_store.select("SELECT ?doc ?e WHERE { ?doc schema:mentions ?e }") == [
+        {"doc": BASE + "document/t2", "e": BASE + "entity/evin"}
+    ]
 
 
 def test_a_web_annotation_on_an_unknown_document_is_rejected(

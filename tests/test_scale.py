@@ -121,6 +121,24 @@ def test_workers_write_exactly_what_one_process_writes(
     assert mine == {q for q in content(parallel_store) if graph_of(q) in graphs}
 
 
+def test_mentions_links_pair_with_identifying_annotations_in_every_graph(
+    parallel_store: EmbeddedStore,
+) -> None:
+    """Curated and Web Annotation files alike: in each graph, one ``schema:mentions`` link
+    per document and entity an identifying annotation names, and no other."""
+    pairs = "SELECT DISTINCT ?g ?doc ?entity WHERE { GRAPH ?g { %s } }"
+    links = parallel_store.select(pairs % "?doc schema:mentions ?entity")
+    named = parallel_store.select(
+        pairs % "?a oa:motivatedBy oa:identifying ; oa:hasBody ?entity ; "
+        "oa:hasTarget/oa:hasSource ?doc"
+    )
+    assert {tuple(r.values()) for r in links} == {tuple(r.values()) for r in named}
+    graphs = {r["g"].rsplit("/", 1)[1] for r in links}
+    # a document with a Web Annotation file has its mentions there, not in its curated file
+    assert len({g for g in graphs if g.endswith(".webanno")}) == 40
+    assert len(graphs) == 200
+
+
 def graph_of(quad: bytes) -> bytes:
     return quad.rsplit(b" ", 2)[-2]
 
