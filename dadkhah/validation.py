@@ -166,6 +166,15 @@ def _reference(data: Graph) -> list[Violation]:
     return sorted(found, key=lambda v: (v.focus, v.path or "", v.message))
 
 
+def unit_data(unit: LoadUnit) -> Graph:
+    """What a unit is validated as: its graph, its provenance and the context it refers to."""
+    data = Graph()
+    for graph in (unit.graph, unit.provenance, unit.context):
+        if graph is not None:
+            data += graph
+    return data
+
+
 def check_unit(unit: LoadUnit, engine: str | None = None) -> None:
     """Raise ``ShapeViolation`` unless the unit's graphs (with context) conform.
 
@@ -173,12 +182,8 @@ def check_unit(unit: LoadUnit, engine: str | None = None) -> None:
     focus node is typed by the unit's own graphs (the nodes the unit describes), so the
     shapes of a document or entity the unit merely refers to do not fire on it.
     """
-    data = Graph()
-    for graph in (unit.graph, unit.provenance, unit.context):
-        if graph is not None:
-            data += graph
     own = {str(s) for g in (unit.graph, unit.provenance) for s in g.subjects(RDF.type)}
-    found = [v for v in violations(data, engine) if v.focus in own]
+    found = [v for v in violations(unit_data(unit), engine) if v.focus in own]
     if found:
         raise ShapeViolation(unit.source, found)
 

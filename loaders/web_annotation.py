@@ -36,7 +36,7 @@ from .anchoring import Quote, anchor
 from .context import DocumentText, Lookup, context_triples
 from .inputs import decode_utf8, sha256_hex
 from .text import provenance_triples
-from .webanno import add_annotation, add_mentions
+from .webanno import add_annotation
 
 MOTIVATIONS = {
     "assessing", "bookmarking", "classifying", "commenting", "describing", "editing",
@@ -258,11 +258,8 @@ def prepare_web_annotations(
         add_annotation(
             g, iri, motivation=motivations[0], bodies=bodies, document=document, anchor=found,
             creator=creator, created=_timestamp(ann.get("created")),
+            more_motivations=motivations[1:],
         )  # fmt: skip
-        for extra in motivations[1:]:
-            g.iri(iri, str(OA.motivatedBy), extra)
-        if OA.identifying in motivations[1:]:
-            add_mentions(g, iri, bodies, document)
         if original:
             g.text(iri, str(DCTERMS.identifier), str(original))
         modified = _timestamp(ann.get("modified"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rdflib.namespace import DCTERMS
 
 from dadkhah.namespaces import OA, SCHEMA
@@ -26,15 +28,18 @@ def add_annotation(
     anchor: Anchor,
     creator: str | None = None,
     created: str | None = None,
+    more_motivations: Sequence[str] = (),
 ) -> str:
     """An ``oa:Annotation`` on a verified span, with both selectors; ``created`` is a literal
     in N-Triples syntax. An identifying annotation also links its document to what it
     identifies (see ``add_mentions``)."""
     g.a(iri, _ANNOTATION)
-    g.iri(iri, _MOTIVATED_BY, motivation)
+    motivations = [str(m) for m in (motivation, *more_motivations)]  # URIRef != str
+    for name in motivations:
+        g.iri(iri, _MOTIVATED_BY, name)
     for body in bodies:
         g.iri(iri, _HAS_BODY, body)
-    if str(motivation) == _IDENTIFYING:  # an rdflib URIRef never equals a str
+    if _IDENTIFYING in motivations:
         add_mentions(g, iri, bodies, document)
     add_text_target(g, iri, document.iri, document.text, anchor.start, anchor.end)
     if creator is not None:

@@ -23,7 +23,7 @@ from dadkhah.namespaces import DK, HASH, OA, PREMIS, SCHEMA
 from dadkhah.resources import shape_files
 from dadkhah.store import EmbeddedStore
 from dadkhah.units import LoadUnit
-from dadkhah.validation import ENGINES, check_unit, violations
+from dadkhah.validation import ENGINES, check_unit, unit_data, violations
 from loaders.commit import StoreLookup, discover, load_paths
 from loaders.curated import load_annotations
 from loaders.registry import load_registry
@@ -285,11 +285,7 @@ def check(unit: LoadUnit, engine: str, *, whole: bool = False) -> None:
     if not whole:
         check_unit(unit, engine)
         return
-    data = Graph()
-    for graph in (unit.graph, unit.provenance, unit.context):
-        if graph is not None:
-            data += graph
-    found = violations(data, engine)
+    found = violations(unit_data(unit), engine)
     if found:
         raise ShapeViolation(unit.source, found)
 
@@ -298,8 +294,8 @@ def check(unit: LoadUnit, engine: str, *, whole: bool = False) -> None:
 def test_every_mentions_link_of_the_tiny_archive_is_backed(pristine: Units, engine: str) -> None:
     unit = fresh(pristine, "annotations")
     assert any(unit.graph.triples((DOC, SCHEMA.mentions, None)))
-    data = unit.graph + unit.provenance + unit.context
-    assert [v for v in violations(data, engine) if MENTION_MESSAGE in v.message] == []
+    found = violations(unit_data(unit), engine)
+    assert [v for v in found if MENTION_MESSAGE in v.message] == []
 
 
 @pytest.mark.parametrize("engine", ENGINES)
