@@ -102,7 +102,7 @@ def export_table(results: list[dict[str, Any]]) -> list[str]:
     lines = [row("documents", "export", "time", "lines/s", "MB/s", "peak RSS"), row(*["---"] * 6)]
     for r in results:
         exports = dict(r["exports"])
-        if isinstance(r.get("dump"), dict):  # the file the raw side loads
+        if isinstance(r.get("dump"), dict) and not r["dump"].get("teed"):  # the raw side's file
             dump = r["dump"]
             exports["nquads to a file (beside the query timings)"] = {
                 **dump, "lines": r["raw"]["quads"],

@@ -38,7 +38,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -77,10 +77,14 @@ def recover(store: ox.Store) -> list[str]:
 
 class _Batches(io.RawIOBase):
     """The N-Quads of the batches put in a queue, read on demand (by ``bulk_load``'s thread,
-    so the text is built there); ``_END`` in the queue ends the stream."""
+    so the text is built there); ``_END`` in the queue ends the stream. With ``tee``, every
+    byte handed on is also written there."""
 
-    def __init__(self, batches: queue.Queue[Sequence[PreparedUnit] | None]):
+    def __init__(
+        self, batches: queue.Queue[Sequence[PreparedUnit] | None], tee: BinaryIO | None = None
+    ):
         self._batches = batches
+        self._tee = tee
         self._chunk = memoryview(b"")
         self._ended = False
 
@@ -95,8 +99,10 @@ class _Batches(io.RawIOBase):
             if units is _END:
                 self._ended = True
                 return 0
-            text = "".join(u.nquads(with_fingerprint=False) for u in units)
-            self._chunk = memoryview(text.encode())
+            text = "".join(u.nquads(with_fingerprint=False) for u in units).encode()
+            if self._tee is not None:
+                self._tee.write(text)
+            self._chunk = memoryview(text)
         n = min(len(buffer), len(self._chunk))
         buffer[:n] = self._chunk[:n]
         self._chunk = self._chunk[n:]
@@ -112,10 +118,21 @@ class Stream:
 
     ``journaled=False`` is for an in-memory store, which nothing outlives to recover and
     which takes no transaction while its bulk load runs: the graphs are listed in memory
-    instead, and dropped if the stream fails."""
+    instead, and dropped if the stream fails.
 
-    def __init__(self, store: ox.Store, *, journaled: bool = True, depth: int = 2):
-        self._store, self._journaled = store, journaled
+    ``tee`` receives a copy of every quad the stream writes, journal aside: the bulk-loaded
+    N-Quads as they are read, then the fingerprints (``bench.load_once --tee`` uses it to
+    give raw pyoxigraph the very same quads without dumping the store)."""
+
+    def __init__(
+        self,
+        store: ox.Store,
+        *,
+        journaled: bool = True,
+        depth: int = 2,
+        tee: BinaryIO | None = None,
+    ):
+        self._store, self._journaled, self._tee = store, journaled, tee
         self._batches: queue.Queue[Sequence[PreparedUnit] | None] = queue.Queue(depth)
         self._marks = tempfile.TemporaryFile()  # noqa: SIM115 (close() closes it)
         self._graphs: list[str] = []  # what an unjournaled stream drops if it fails
@@ -126,7 +143,7 @@ class Stream:
 
     def _load(self) -> None:
         try:
-            reader = io.BufferedReader(_Batches(self._batches), 1 << 20)
+            reader = io.BufferedReader(_Batches(self._batches, self._tee), 1 << 20)
             self._store.bulk_load(reader, format=_NQ)
         except BaseException as err:  # raised again by close()
             self._error = err
@@ -171,6 +188,8 @@ class Stream:
                 raise self._error
             for chunk in self._chunks_of_marks():
                 self._store.load(chunk, format=_NQ)
+                if self._tee is not None:
+                    self._tee.write(chunk)
             if self._journaled:
                 self._store.update(f"DROP SILENT GRAPH <{JOURNAL}>")
                 self._store.flush()

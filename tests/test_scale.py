@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib import URIRef
 
 from dadkhah import journal
 from dadkhah.errors import LoadError, ShapeViolation, Violation
 from dadkhah.iris import Minter
-from dadkhah.namespaces import DK
+from dadkhah.namespaces import DK, ONTOLOGY_IRI
 from dadkhah.store import EmbeddedStore
 from dadkhah.units import DocumentFacts
 from loaders import commit, parallel, work
@@ -522,3 +523,41 @@ def test_no_worker_outlives_its_load(archive: Path, tmp_path: Path) -> None:
         if "State:\tZ" not in status and b"resource_tracker" not in command:
             alive.append(command)
     assert alive == []
+
+
+# ---------------------------------------------------------------- the raw baseline's input
+
+
+def test_a_teed_stream_copies_exactly_what_it_stored(tmp_path: Path) -> None:
+    store = ox.Store(str(tmp_path / "store"))
+    with (tmp_path / "copy.nq").open("wb") as tee:
+        stream = journal.Stream(store, tee=tee)
+        stream.add([FakeUnit("a", GOOD), FakeUnit("b", GOOD)])
+        stream.add([FakeUnit("c", GOOD)])
+        stream.close()
+    again = ox.Store()
+    again.bulk_load(path=str(tmp_path / "copy.nq"), format=ox.RdfFormat.N_QUADS)
+    assert len(again) == 6  # three units: a quad and a fingerprint each, no journal
+    assert set(again) == set(store)
+
+
+def test_the_load_benchmark_tees_the_quads_the_raw_load_reads(
+    archive: Path, tmp_path: Path
+) -> None:
+    folder = copy_first(archive, tmp_path / "archive", 12)
+    copy = tmp_path / "copy.nq"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.load_once", str(tmp_path / "store"), str(folder),
+         "--tee", str(copy)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    report = json.loads(run.stdout.splitlines()[-1])
+    assert report["statuses"] == {"loaded": report["inputs"]}
+    raw = ox.Store()
+    raw.bulk_load(path=str(copy), format=ox.RdfFormat.N_QUADS)
+    ours = EmbeddedStore(str(tmp_path / "store"), read_only=True).oxigraph
+    only_ours = {q.graph_name.value for q in set(ours) - set(raw)}
+    ontology = {ONTOLOGY_IRI, str(Minter(BASE).provenance_graph(URIRef(ONTOLOGY_IRI)))}
+    assert only_ours == ontology  # written in a transaction, not streamed
+    assert set(raw) <= set(ours)
+    assert len(ours) - len(raw) == sum(1 for q in ours if q.graph_name.value in ontology)
