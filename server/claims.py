@@ -8,6 +8,7 @@ disagreement visible instead of reconciling it. Ranks are the curators' and are 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from .state import store_of
 bp = Blueprint("claims", __name__)
 
 PAGE = 100
+SORTED_UP_TO = 2_000
+"""Up to this many claims, a page of them follows their IRIs (see ``claim_page``)."""
 CLAIM_FIELDS = """
     OPTIONAL { ?c dk:statedIn ?doc }
     OPTIONAL { ?c dk:claimant ?claimant }
@@ -108,12 +111,47 @@ def number(value: float | None) -> str:
 
 def claim_rows(store: Store, pattern: str, *, kind: str = "dk:Claim") -> list[ClaimRow]:
     """Claims (or, with ``kind="dk:Quote"``, quotes) matching ``pattern`` over ``?c``."""
-    found_iris = store.select(f"SELECT DISTINCT ?c WHERE {{ ?c a {kind} . {pattern} }}")
-    if not found_iris:
+    # the pattern first: Oxigraph keeps the order it is given, and the type test first would
+    # walk every claim in the store
+    found_iris = store.select(f"SELECT DISTINCT ?c WHERE {{ {pattern} ?c a {kind} . }}")
+    return rows_of(store, [r["c"] for r in found_iris], kind=kind)
+
+
+def claim_page(
+    store: Store,
+    patterns: Sequence[str],
+    *,
+    kind: str = "dk:Claim",
+    page: int = 1,
+    size: int = PAGE,
+) -> tuple[list[ClaimRow], int]:
+    """One page of the claims (or quotes) that match any of ``patterns`` (each a triple
+    pattern over ``?c``), and how many match in all: what a page about an entity named in
+    thousands of claims can afford. Pages follow the claims' IRIs (which begin with their
+    document's) up to ``SORTED_UP_TO`` claims, and the engine's order beyond (sorting would
+    fetch every IRI first)."""
+    # each branch starts from its own pattern, the selective part: Oxigraph keeps the order
+    # it is given, and a type test first would walk every claim in the store
+    where = " UNION ".join(f"{{ {p} . ?c a {kind} }}" for p in patterns)
+    count = store.select(f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {where} }}")
+    total = int(count[0]["n"]) if count else 0
+    order = "ORDER BY ?c " if total <= SORTED_UP_TO else ""
+    found = store.select(
+        f"SELECT DISTINCT ?c WHERE {{ {where} }} {order}"
+        f"OFFSET {(max(page, 1) - 1) * size} LIMIT {size}"
+    )
+    return rows_of(store, [r["c"] for r in found], kind=kind), total
+
+
+def rows_of(store: Store, iris: list[str], *, kind: str = "dk:Claim") -> list[ClaimRow]:
+    """The claims (or quotes) ``iris``, each with what a reader needs to judge it."""
+    if not iris:
         return []
-    values = " ".join(f"<{r['c']}>" for r in found_iris)
+    values = " ".join(f"<{c}>" for c in iris)
     rows = store.select(
-        f"SELECT * WHERE {{ VALUES ?c {{ {values} }} GRAPH ?g {{ ?c a {kind} . "
+        # VALUES inside the graph pattern, so each OPTIONAL starts from the claims asked for
+        # (outside it, the graph pattern is matched for every claim in the store first)
+        f"SELECT * WHERE {{ GRAPH ?g {{ VALUES ?c {{ {values} }} ?c a {kind} . "
         + CLAIM_FIELDS
         + " } }"
     )

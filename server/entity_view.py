@@ -9,19 +9,29 @@ under their own heading, marked as such, and never uses one as a name.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from dadkhah.export import ENTITY_LINKS
 from dadkhah.store import Store
 
-from .claims import claim_rows
+from .claims import claim_page
 from .description import Statement, incoming, outgoing
 from .labels import anchor_id, labels, local_url
 
 PAGE = 50
-MENTION_PAGE = 100
+CLAIM_PAGE = 50
+"""Claims (or quotes) per page of each claims section."""
+CLAIMS = ("about", "made", "quotes")
+"""The entity page's sections of claims, each paged on its own (``about_page`` and so on)."""
+MENTION_DOCS = 20
+"""Documents per page of an entity's mentions."""
+SORTED_UP_TO = 2_000
+"""Up to this many documents, an entity's mentions are paged in the order of the documents'
+IRIs; beyond, in the engine's order (stable while the store does not change)."""
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+MENTIONS = "https://schema.org/mentions"
 DK = "https://dadkhah.example/ns#"
 NAME_PROPERTIES = {
     SKOS + "prefLabel": "names",
@@ -68,24 +78,41 @@ def sentence(text: str, start: int, end: int, limit: int = 220) -> tuple[str, st
 
 
 def mentions(store: Store, iri: str, page: int) -> tuple[list[Mention], int]:
-    rows = store.select(
-        "SELECT DISTINCT ?ann ?doc ?start ?end ?g WHERE { GRAPH ?g { "
-        f"?ann oa:hasBody <{iri}> ; oa:hasTarget ?t . ?t oa:hasSource ?doc ; "
-        "oa:hasSelector ?ps . ?ps oa:start ?start ; oa:end ?end } "
-        "FILTER NOT EXISTS { ?ann oa:motivatedBy dk:evidencing } } ORDER BY ?doc ?start ?ann"
-    )
-    total = len(rows)
-    rows = rows[(page - 1) * MENTION_PAGE : page * MENTION_PAGE]
-    docs = sorted({r["doc"] for r in rows})
-    texts: dict[str, str] = {}
-    if docs:
-        values = " ".join(f"<{d}>" for d in docs)
+    """One page of the documents that mention ``iri`` (``MENTION_DOCS`` of them), each with
+    every identifying annotation that quotes the words naming it there; and how many
+    documents mention it in all. The documents come from the ``schema:mentions`` links the
+    loader writes beside those annotations, so a page costs the same whether the entity is
+    named in ten documents or in ten thousand."""
+    where = f"?doc schema:mentions <{iri}>"
+    count = store.select(f"SELECT (COUNT(DISTINCT ?doc) AS ?n) WHERE {{ {where} }}")
+    total = int(count[0]["n"]) if count else 0
+    # sorting fetches every document's IRI: cheap for most entities, seconds for the few
+    # named in tens of thousands of documents, whose pages follow the engine's order instead
+    order = "ORDER BY ?doc " if total <= SORTED_UP_TO else ""
+    offset = (page - 1) * MENTION_DOCS
+    docs = [
+        r["doc"]
         for r in store.select(
-            f"SELECT ?doc ?text WHERE {{ VALUES ?doc {{ {values} }} "
-            "?doc dk:capture/dk:normalizedText ?text }"
-        ):
-            texts[r["doc"]] = r["text"]
+            f"SELECT DISTINCT ?doc WHERE {{ {where} }} {order}OFFSET {offset} LIMIT {MENTION_DOCS}"
+        )
+    ]
+    if not docs:
+        return [], total
+    values = " ".join(f"<{d}>" for d in docs)
+    rows = store.select(
+        f"SELECT DISTINCT ?ann ?doc ?start ?end ?g WHERE {{ VALUES ?doc {{ {values} }} "
+        "GRAPH ?g { ?t oa:hasSource ?doc . "
+        f"?ann oa:hasTarget ?t ; oa:hasBody <{iri}> ; oa:motivatedBy oa:identifying . "
+        "?t oa:hasSelector ?ps . ?ps oa:start ?start ; oa:end ?end } }"
+    )
+    texts: dict[str, str] = {}
+    for r in store.select(
+        f"SELECT ?doc ?text WHERE {{ VALUES ?doc {{ {values} }} "
+        "?doc dk:capture/dk:normalizedText ?text }"
+    ):
+        texts[r["doc"]] = r["text"]
     labels().prefetch(docs)
+    rows.sort(key=lambda r: (r["doc"], int(r["start"]), r["ann"]))  # as the page groups them
     found = []
     for r in rows:
         text = texts.get(r["doc"], "")
@@ -106,8 +133,16 @@ def _unique(statements: list[Statement]) -> list[Statement]:
     return out
 
 
-def context(store: Store, iri: str, *, in_page: int, mention_page: int) -> dict[str, Any]:
-    """Everything the entity page shows."""
+def context(
+    store: Store,
+    iri: str,
+    *,
+    in_page: int,
+    mention_page: int,
+    claim_pages: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """Everything the entity page shows. Each list that grows with the archive comes one page
+    at a time: ``claim_pages`` maps ``about``, ``made`` and ``quotes`` to the page wanted."""
     statements = outgoing(store, iri)
     names: dict[str, list[Statement]] = {k: [] for k in set(NAME_PROPERTIES.values())}
     links: list[Statement] = []
@@ -124,18 +159,26 @@ def context(store: Store, iri: str, *, in_page: int, mention_page: int) -> dict[
             other.append(s)
     names = {key: _unique(found) for key, found in names.items()}
     links_in, total_in = incoming(
-        store, iri, offset=(in_page - 1) * PAGE, limit=PAGE, exclude=ENTITY_LINKS
-    )
+        store, iri, offset=(in_page - 1) * PAGE, limit=PAGE, exclude=(*ENTITY_LINKS, MENTIONS)
+    )  # the mentions have a section of their own
     found, total_mentions = mentions(store, iri, mention_page)
-    about = claim_rows(
-        store,
-        f"{{ ?c dk:about <{iri}> }} UNION {{ ?c rdf:subject <{iri}> }} "
-        f"UNION {{ ?c rdf:object <{iri}> }}",
-    )
-    made = claim_rows(store, f"?c dk:claimant <{iri}> .")
-    quotes = claim_rows(store, f"?c dk:speaker <{iri}> .", kind="dk:Quote")
-    for rows in (about, made, quotes):
+    wanted = {name: 1 for name in CLAIMS} | dict(claim_pages or {})
+    sections = {
+        "about": (
+            [f"?c dk:about <{iri}>", f"?c rdf:subject <{iri}>", f"?c rdf:object <{iri}>"],
+            "dk:Claim",
+        ),
+        "made": ([f"?c dk:claimant <{iri}>"], "dk:Claim"),
+        "quotes": ([f"?c dk:speaker <{iri}>"], "dk:Quote"),
+    }
+    claims: dict[str, Any] = {}
+    for name, (patterns, kind) in sections.items():
+        rows, total = claim_page(store, patterns, kind=kind, page=wanted[name], size=CLAIM_PAGE)
         rows.sort(key=lambda r: (labels()(r.document), r.start or 0, r.iri))
+        claims[name] = {
+            "rows": rows, "total": total, "page": wanted[name],
+            "pages": max(1, -(-total // CLAIM_PAGE)),
+        }  # fmt: skip
     return {
         "names": names,
         "type_statements": types,
@@ -147,10 +190,13 @@ def context(store: Store, iri: str, *, in_page: int, mention_page: int) -> dict[
         "total_in": total_in,
         "mentions": found,
         "mention_page": mention_page,
-        "mention_pages": max(1, -(-total_mentions // MENTION_PAGE)),
+        "mention_pages": max(1, -(-total_mentions // MENTION_DOCS)),
         "total_mentions": total_mentions,
-        "claims_about": about,
-        "claims_made": made,
-        "quotes": quotes,
-        "has_figures": any(r.kind == "quantity" for r in about),
+        "claims": claims,
+        "has_figures": bool(
+            store.select(
+                f"SELECT ?c WHERE {{ ?c dk:about <{iri}> ; a dk:Claim . "
+                "FILTER NOT EXISTS { ?c rdf:predicate ?p } } LIMIT 1"
+            )
+        ),
     }

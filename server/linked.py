@@ -168,8 +168,12 @@ def render_page(iri: str, is_graph: bool, alternates: list[tuple[str, str, str]]
     if kind == "entity":
         context.update(
             entity_view.context(
-                store, iri, in_page=in_page, mention_page=_page_arg("mentions_page")
-            )
+                store,
+                iri,
+                in_page=in_page,
+                mention_page=_page_arg("mentions_page"),
+                claim_pages={name: _page_arg(f"{name}_page") for name in entity_view.CLAIMS},
+            )  # fmt: skip
         )
         template = "entity.html"
     else:

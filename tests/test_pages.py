@@ -115,11 +115,43 @@ def test_entity_page_paginates_incoming_links_and_mentions(
     assert "page 1 of 10" in page and "in_page=2#incoming" in page
     last = text(client, "/id/agent/dadkhah-curators?in_page=10")
     assert "page 10 of 10" in last and "in_page=9#incoming" in last
-    from server import entity_view
 
-    monkeypatch.setattr(entity_view, "MENTION_PAGE", 10)
-    mek = text(client, "/id/entity/mek?mentions_page=7")
-    assert "page 7 of 7" in mek and mek.count('class="in-context"') == 9
+
+@pytest.mark.parametrize("sorted_up_to", [2_000, 0], ids=["by IRI", "engine order"])
+def test_entity_mentions_are_paged_by_document_and_each_shown_once(
+    client: FlaskClient,
+    corpus_store: EmbeddedStore,
+    monkeypatch: pytest.MonkeyPatch,
+    sorted_up_to: int,
+) -> None:
+    from server import entity_view
+    from server.labels import anchor_id
+
+    monkeypatch.setattr(entity_view, "MENTION_DOCS", 2)
+    monkeypatch.setattr(entity_view, "SORTED_UP_TO", sorted_up_to)
+    rows = corpus_store.select(
+        f"SELECT DISTINCT ?ann ?doc WHERE {{ ?ann oa:hasBody <{BASE}entity/mek> ; "
+        "oa:motivatedBy oa:identifying ; oa:hasTarget/oa:hasSource ?doc }"
+    )
+    documents = {r["doc"] for r in rows}
+    assert len(documents) >= 3  # at least two pages of two
+    pages = -(-len(documents) // 2)
+    shown: list[str] = []
+    seen_docs: list[str] = []
+    for number in range(1, pages + 1):
+        page = text(client, f"/id/entity/mek?mentions_page={number}")
+        section = page[page.index('<section id="mentions">') :]
+        section = section[: section.index("</section>")]
+        assert f"({len(documents)} documents)" in section
+        assert f"page {number} of {pages}" in section
+        heads = re.findall(r"<h3><a href=\"([^\"]+)\"", section)
+        assert 1 <= len(heads) <= 2
+        seen_docs += heads
+        shown += re.findall(r'href="[^"#]+#(annotation/[^"]+)" class="in-context"', section)
+    assert len(seen_docs) == len(set(seen_docs)) == len(documents)
+    with client.application.app_context():
+        expected = sorted(anchor_id(r["ann"]) for r in rows)
+    assert sorted(shown) == expected
 
 
 def test_pejorative_labels_are_marked_never_used_as_names(client: FlaskClient) -> None:
@@ -269,3 +301,53 @@ def test_highlighting_nests_crossing_spans_and_links_the_innermost_mention() -> 
     assert "&lt;b&gt;30,000&lt;/b" in html and "<b>" not in html
     assert re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">") == sample
     assert "<a" not in re.sub(r"<a [^>]*>[^<]*</a>", "", html)  # links hold text only
+
+
+@pytest.mark.parametrize("sorted_up_to", [2_000, 0], ids=["by IRI", "engine order"])
+@pytest.mark.parametrize(
+    ("entity", "section", "param", "pattern", "kind"),
+    [
+        ("khomeini", "claims-about", "about_page",
+         "{ ?c dk:about <E> } UNION { ?c rdf:subject <E> } UNION { ?c rdf:object <E> }",
+         "dk:Claim"),
+        ("massacre-1988", "claims-about", "about_page",
+         "{ ?c dk:about <E> } UNION { ?c rdf:subject <E> } UNION { ?c rdf:object <E> }",
+         "dk:Claim"),
+        ("mek", "claims-made", "made_page", "?c dk:claimant <E> .", "dk:Claim"),
+        ("khomeini", "quotes", "quotes_page", "?c dk:speaker <E> .", "dk:Quote"),
+    ],
+)  # fmt: skip
+def test_entity_claims_are_paged_and_each_shown_once(
+    client: FlaskClient,
+    corpus_store: EmbeddedStore,
+    monkeypatch: pytest.MonkeyPatch,
+    entity: str,
+    section: str,
+    param: str,
+    pattern: str,
+    kind: str,
+    sorted_up_to: int,
+) -> None:
+    from server import claims, entity_view
+
+    monkeypatch.setattr(claims, "SORTED_UP_TO", sorted_up_to)
+    where = pattern.replace("<E>", f"<{BASE}entity/{entity}>")
+    expected = {r["c"] for r in corpus_store.select(f"SELECT ?c WHERE {{ ?c a {kind} . {where} }}")}
+    assert len(expected) >= 3
+    size = -(-len(expected) // 3)  # two or three pages
+    monkeypatch.setattr(entity_view, "CLAIM_PAGE", size)
+    pages = -(-len(expected) // size)
+    about = f"<{BASE}entity/{entity}>"
+    quantity = f"SELECT ?c WHERE {{ ?c a dk:Claim ; dk:about {about} ; dk:measure ?m }}"
+    figures = bool(corpus_store.select(quantity))
+    shown: list[str] = []
+    for number in range(1, pages + 1):
+        page = text(client, f"/id/entity/{entity}?{param}={number}")
+        part = page[page.index(f'<section id="{section}">') :]
+        part = part[: part.index("</section>")]
+        assert f"<small>({len(expected)})</small>" in part
+        assert f"page {number} of {pages}" in part
+        shown += re.findall(r'<td><a href="(/id/(?:claim|quote)/[^"]+)"', part)
+        assert ("Compare every figure claimed about" in page) == figures  # on every page
+    assert len(shown) == len(set(shown)) == len(expected)
+    assert {BASE + link.removeprefix("/id/") for link in shown} == expected
