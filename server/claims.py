@@ -147,14 +147,15 @@ def rows_of(store: Store, iris: list[str], *, kind: str = "dk:Claim") -> list[Cl
     """The claims (or quotes) ``iris``, each with what a reader needs to judge it."""
     if not iris:
         return []
-    values = " ".join(f"<{c}>" for c in iris)
-    rows = store.select(
-        # VALUES inside the graph pattern, so each OPTIONAL starts from the claims asked for
-        # (outside it, the graph pattern is matched for every claim in the store first)
-        f"SELECT * WHERE {{ GRAPH ?g {{ VALUES ?c {{ {values} }} ?c a {kind} . "
-        + CLAIM_FIELDS
-        + " } }"
-    )
+    # one query per claim, its IRI written into every pattern: each OPTIONAL is then a
+    # look-up. With the claims as VALUES (inside the graph pattern or out), Oxigraph matched
+    # each OPTIONAL against every claim in the store before joining: 24 s for a page of 50
+    # claims at 10⁴ documents, 240 s at 10⁵.
+    rows = []
+    for iri in iris:
+        fields = CLAIM_FIELDS.replace("?c ", f"<{iri}> ")
+        for r in store.select(f"SELECT * WHERE {{ GRAPH ?g {{ <{iri}> a {kind} . {fields} }} }}"):
+            rows.append({**r, "c": iri})
     found: dict[str, ClaimRow] = {}
     for r in rows:
         if r["c"] in found:
