@@ -16,14 +16,13 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from dadkhah.store import Store
 
+from .description import page_of
 from .labels import anchor_id, base_iri, labels, local_url
 from .state import store_of
 
 bp = Blueprint("claims", __name__)
 
 PAGE = 100
-SORTED_UP_TO = 2_000
-"""Up to this many claims, a page of them follows their IRIs (see ``claim_page``)."""
 CLAIM_FIELDS = """
     OPTIONAL { ?c dk:statedIn ?doc }
     OPTIONAL { ?c dk:claimant ?claimant }
@@ -127,20 +126,13 @@ def claim_page(
 ) -> tuple[list[ClaimRow], int]:
     """One page of the claims (or quotes) that match any of ``patterns`` (each a triple
     pattern over ``?c``), and how many match in all: what a page about an entity named in
-    thousands of claims can afford. Pages follow the claims' IRIs (which begin with their
-    document's) up to ``SORTED_UP_TO`` claims, and the engine's order beyond (sorting would
-    fetch every IRI first)."""
+    thousands of claims can afford. Ordered as ``description.page_of`` orders (a claim's IRI
+    begins with its document's)."""
     # each branch starts from its own pattern, the selective part: Oxigraph keeps the order
     # it is given, and a type test first would walk every claim in the store
     where = " UNION ".join(f"{{ {p} . ?c a {kind} }}" for p in patterns)
-    count = store.select(f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {where} }}")
-    total = int(count[0]["n"]) if count else 0
-    order = "ORDER BY ?c " if total <= SORTED_UP_TO else ""
-    found = store.select(
-        f"SELECT DISTINCT ?c WHERE {{ {where} }} {order}"
-        f"OFFSET {(max(page, 1) - 1) * size} LIMIT {size}"
-    )
-    return rows_of(store, [r["c"] for r in found], kind=kind), total
+    iris, total = page_of(store, "c", where, page=page, size=size)
+    return rows_of(store, iris, kind=kind), total
 
 
 def rows_of(store: Store, iris: list[str], *, kind: str = "dk:Claim") -> list[ClaimRow]:

@@ -140,6 +140,25 @@ def incoming(
     return page, total
 
 
+SORTED_UP_TO = 2_000
+"""Up to this many items, a paged list follows their IRIs; beyond, the engine's order."""
+
+
+def page_of(store: Store, var: str, where: str, *, page: int, size: int) -> tuple[list[str], int]:
+    """One page of the distinct IRIs ``?var`` takes in ``where``, and how many there are in
+    all. Up to ``SORTED_UP_TO`` the page follows the IRIs; beyond, the engine's order (stable
+    while the store does not change), since sorting would fetch every IRI before the first
+    page could be shown."""
+    count = store.select(f"SELECT (COUNT(DISTINCT ?{var}) AS ?n) WHERE {{ {where} }}")
+    total = int(count[0]["n"]) if count else 0
+    order = f"ORDER BY ?{var} " if total <= SORTED_UP_TO else ""
+    found = store.select(
+        f"SELECT DISTINCT ?{var} WHERE {{ {where} }} {order}"
+        f"OFFSET {(max(page, 1) - 1) * size} LIMIT {size}"
+    )
+    return [r[var] for r in found], total
+
+
 def _statements(quads: list[ox.Quad], *, other: str) -> list[Statement]:
     found = [
         Statement(

@@ -17,7 +17,7 @@ from dadkhah.export import ENTITY_LINKS
 from dadkhah.store import Store
 
 from .claims import claim_page
-from .description import Statement, incoming, outgoing
+from .description import Statement, incoming, outgoing, page_of
 from .labels import anchor_id, labels, local_url
 
 PAGE = 50
@@ -27,9 +27,6 @@ CLAIMS = ("about", "made", "quotes")
 """The entity page's sections of claims, each paged on its own (``about_page`` and so on)."""
 MENTION_DOCS = 20
 """Documents per page of an entity's mentions."""
-SORTED_UP_TO = 2_000
-"""Up to this many documents, an entity's mentions are paged in the order of the documents'
-IRIs; beyond, in the engine's order (stable while the store does not change)."""
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 MENTIONS = "https://schema.org/mentions"
 DK = "https://dadkhah.example/ns#"
@@ -83,19 +80,9 @@ def mentions(store: Store, iri: str, page: int) -> tuple[list[Mention], int]:
     documents mention it in all. The documents come from the ``schema:mentions`` links the
     loader writes beside those annotations, so a page costs the same whether the entity is
     named in ten documents or in ten thousand."""
-    where = f"?doc schema:mentions <{iri}>"
-    count = store.select(f"SELECT (COUNT(DISTINCT ?doc) AS ?n) WHERE {{ {where} }}")
-    total = int(count[0]["n"]) if count else 0
-    # sorting fetches every document's IRI: cheap for most entities, seconds for the few
-    # named in tens of thousands of documents, whose pages follow the engine's order instead
-    order = "ORDER BY ?doc " if total <= SORTED_UP_TO else ""
-    offset = (page - 1) * MENTION_DOCS
-    docs = [
-        r["doc"]
-        for r in store.select(
-            f"SELECT DISTINCT ?doc WHERE {{ {where} }} {order}OFFSET {offset} LIMIT {MENTION_DOCS}"
-        )
-    ]
+    docs, total = page_of(
+        store, "doc", f"?doc schema:mentions <{iri}>", page=page, size=MENTION_DOCS
+    )
     if not docs:
         return [], total
     values = " ".join(f"<{d}>" for d in docs)

@@ -124,11 +124,11 @@ def test_entity_mentions_are_paged_by_document_and_each_shown_once(
     monkeypatch: pytest.MonkeyPatch,
     sorted_up_to: int,
 ) -> None:
-    from server import entity_view
+    from server import description, entity_view
     from server.labels import anchor_id
 
     monkeypatch.setattr(entity_view, "MENTION_DOCS", 2)
-    monkeypatch.setattr(entity_view, "SORTED_UP_TO", sorted_up_to)
+    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
     rows = corpus_store.select(
         f"SELECT DISTINCT ?ann ?doc WHERE {{ ?ann oa:hasBody <{BASE}entity/mek> ; "
         "oa:motivatedBy oa:identifying ; oa:hasTarget/oa:hasSource ?doc }"
@@ -328,9 +328,9 @@ def test_entity_claims_are_paged_and_each_shown_once(
     kind: str,
     sorted_up_to: int,
 ) -> None:
-    from server import claims, entity_view
+    from server import description, entity_view
 
-    monkeypatch.setattr(claims, "SORTED_UP_TO", sorted_up_to)
+    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
     where = pattern.replace("<E>", f"<{BASE}entity/{entity}>")
     expected = {r["c"] for r in corpus_store.select(f"SELECT ?c WHERE {{ ?c a {kind} . {where} }}")}
     assert len(expected) >= 3
