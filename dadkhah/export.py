@@ -170,7 +170,9 @@ def _graph_quads(store: Store, graph: str | None) -> list[ox.Quad]:
     return [ox.Quad(t.subject, t.predicate, t.object, name) for t in store.graph_triples(graph)]
 
 
-def _select(store: Store, sparql: str) -> ox.QuerySolutions:
+def solutions(store: Store, sparql: str) -> ox.QuerySolutions:
+    """A SELECT's rows as Oxigraph terms, the default graph being the store's own (not the
+    union of the named graphs)."""
     result = store.query(sparql, union_default_graph=False, known_prefixes=True)
     assert isinstance(result, ox.QuerySolutions)
     return result
@@ -182,7 +184,8 @@ def quads_matching(store: Store, pattern: str, *, limit: int | None = None) -> l
     if limit is not None:
         sparql += f" ORDER BY ?s ?p ?o ?g LIMIT {int(limit)}"
     return [
-        ox.Quad(r["s"], r["p"], r["o"], r["g"] or ox.DefaultGraph()) for r in _select(store, sparql)
+        ox.Quad(r["s"], r["p"], r["o"], r["g"] or ox.DefaultGraph())
+        for r in solutions(store, sparql)
     ]
 
 
@@ -227,12 +230,12 @@ def closure(store: Store, iris: Iterable[str], *, depth: int = 5) -> list[ox.Qua
 
 def document_graphs(store: Store, document: str) -> list[str]:
     """The document's own graph and every graph annotating it, each with its provenance."""
-    rows = _select(
+    rows = solutions(
         store,
         f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?t oa:hasSource <{document}> }} }}",
     )
     graphs = {r["g"].value for r in rows if r["g"] is not None}
-    graphs |= {r["g"].value for r in _select(
+    graphs |= {r["g"].value for r in solutions(
         store, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{document}> a dk:SourceDocument }} }}"
     ) if r["g"] is not None}  # fmt: skip
     return _with_provenance(store, graphs)
@@ -250,7 +253,7 @@ def entity_quads(store: Store, entity: str) -> list[ox.Quad]:
     """The entity's statements, statements pointing at it, and the claims, quotes and
     mentions about it with their evidence; plus the provenance of each graph involved."""
     links = " ".join(f"<{p}>" for p in ENTITY_LINKS)
-    pointing = _select(
+    pointing = solutions(
         store,
         f"SELECT DISTINCT ?s WHERE {{ VALUES ?p {{ {links} }} GRAPH ?g {{ ?s ?p <{entity}> }} }}",
     )

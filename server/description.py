@@ -25,6 +25,7 @@ from dadkhah.export import (
     closure,
     prefix_header,
     quads_matching,
+    solutions,
     sort_key,
     sorted_graph,
     to_bytes,
@@ -34,7 +35,7 @@ from dadkhah.export import (
 from dadkhah.namespaces import PREFIXES
 from dadkhah.store import Store
 
-from .labels import LABEL_PREDICATES, Value, labels, value_of
+from .labels import Value, labels, names_of, value_of
 
 INCOMING_LIMIT = 1000
 GRAPH_CONTENT_LIMIT = 20_000
@@ -66,9 +67,7 @@ def description(store: Store, iri: str) -> list[ox.Quad]:
         if isinstance(t, ox.NamedNode) and t.value not in described
     }
     if linked:
-        values = " ".join(f"<{i}>" for i in sorted(linked))
-        preds = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
-        quads += quads_matching(store, f"VALUES ?s {{ {values} }} VALUES ?p {{ {preds} }} ?s ?p ?o")
+        quads += quads_matching(store, names_of("?s", sorted(linked), "?p", "?o"))
     by_graph: dict[str, list[ox.Quad]] = {}
     for q in quads:
         by_graph.setdefault(str(q.graph_name), []).append(q)
@@ -99,45 +98,96 @@ def serialize(quads: list[ox.Quad], fmt: str) -> bytes:
 
 @dataclass(frozen=True)
 class Statement:
-    """One statement as a page lists it: the property, the other end, and its graph."""
+    """One statement as a page lists it: the property, the other end, and where it is stated:
+    ``graph`` is the first of the ``graphs`` named graphs that state it (by IRI), and
+    ``listing`` a SPARQL query for all of them when there are several."""
 
     predicate: str
     value: Value
     graph: str | None
+    graphs: int = 1
+    listing: str = ""
+
+
+def _listing(subject: ox.Term, predicate: ox.Term, obj: ox.Term) -> str:
+    return (
+        f"SELECT ?graph WHERE {{ GRAPH ?graph {{ {subject} {predicate} {obj} }} }} ORDER BY ?graph"
+    )
 
 
 def outgoing(store: Store, iri: str) -> list[Statement]:
-    """Statements with ``iri`` as subject, sorted by property name, then value."""
-    return statements_of(quads_matching(store, f"VALUES ?s {{ <{iri}> }} ?s ?p ?o"))
+    """Statements with ``iri`` as subject, each once however many named graphs state it,
+    sorted by property name, then value. (A relation stated by every document that names it
+    is one row with its number of graphs, not one row per graph.)"""
+    found = solutions(
+        store,
+        "SELECT ?p ?o (COUNT(DISTINCT ?g) AS ?n) (MIN(STR(?g)) AS ?first) WHERE { "
+        f"{{ GRAPH ?g {{ <{iri}> ?p ?o }} }} UNION {{ <{iri}> ?p ?o }} }} GROUP BY ?p ?o",
+    )
+    subject = ox.NamedNode(iri)
+    return _sorted([_stated(r, subject, r["p"], r["o"], r["o"]) for r in found])
+
+
+def _stated(row: ox.QuerySolution, s: ox.Term, p: ox.Term, o: ox.Term, shown: ox.Term) -> Statement:
+    """A page row for the statement ``s p o``, from a row with its number of graphs (``?n``)
+    and the first of them (``?first``)."""
+    count = int(row["n"].value) if row["n"] else 0
+    first = row["first"].value if row["first"] else None
+    listing = _listing(s, p, o) if count > 1 else ""
+    return Statement(p.value, value_of(shown), first, max(count, 1), listing)
 
 
 def statements_of(quads: list[ox.Quad]) -> list[Statement]:
     """Outgoing statements of a subject as page rows, sorted by property name, then value."""
-    return _statements(quads, other="object")
+    return _sorted(
+        [
+            Statement(
+                q.predicate.value,
+                value_of(q.object),
+                q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None,
+            )
+            for q in quads
+        ]
+    )
 
 
 def incoming(
-    store: Store, iri: str, *, offset: int, limit: int, exclude: tuple[str, ...] = ()
+    store: Store, iri: str, *, page: int, size: int, exclude: tuple[str, ...] = ()
 ) -> tuple[list[Statement], int]:
-    """One page of statements that point at ``iri`` (but not by the ``exclude`` properties,
-    which the page shows in sections of their own), and how many there are in all."""
+    """One page of the statements that point at ``iri`` (but not by the ``exclude``
+    properties, which the page shows in sections of their own), each subject and property
+    once with the number of named graphs that state it, and how many such pairs there are.
+    Like ``page_of``: by property and subject up to ``SORTED_UP_TO`` pairs, beyond that in
+    the engine's order, so the truthy links of a relation stated thousands of times (every
+    victim of an event) cost a page, not a sort of every statement."""
     where = f"GRAPH ?g {{ ?s ?p <{iri}> }}"
     if exclude:
         where += " FILTER(?p NOT IN (" + ", ".join(f"<{p}>" for p in exclude) + "))"
-    count = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}", union_default_graph=False)
-    assert isinstance(count, ox.QuerySolutions)
-    total = int(next(iter(count))["n"].value)
-    result = store.query(
-        f"SELECT ?s ?p ?g WHERE {{ {where} }} "
-        f"ORDER BY ?p ?s ?g OFFSET {int(offset)} LIMIT {int(limit)}",
-        union_default_graph=False,
+    count = solutions(
+        store, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?p ?s WHERE {{ {where} }} }}"
     )
-    assert isinstance(result, ox.QuerySolutions)
-    page = [
-        Statement(r["p"].value, value_of(r["s"]), r["g"].value if r["g"] else None) for r in result
-    ]
-    _prefetch(page)
-    return page, total
+    total = int(next(iter(count))["n"].value)
+    pairs = list(solutions(store, _page_query("?p ?s", where, total, page, size)))
+    target = ox.NamedNode(iri)
+    stated = {}
+    named = [(r["s"], r["p"]) for r in pairs if isinstance(r["s"], ox.NamedNode)]
+    if named:  # a blank node cannot be written into VALUES: its row shows no graph
+        rows = " ".join(f"({s} {p})" for s, p in named)
+        for r in solutions(
+            store,
+            "SELECT ?s ?p (COUNT(DISTINCT ?g) AS ?n) (MIN(STR(?g)) AS ?first) WHERE { "
+            f"VALUES (?s ?p) {{ {rows} }} GRAPH ?g {{ ?s ?p {target} }} }} GROUP BY ?s ?p",
+        ):
+            stated[(r["s"], r["p"])] = r
+    found = []
+    for r in pairs:
+        row = stated.get((r["s"], r["p"]))
+        if row is None:
+            found.append(Statement(r["p"].value, value_of(r["s"]), None, 1))
+        else:
+            found.append(_stated(row, r["s"], r["p"], target, r["s"]))
+    _prefetch(found)
+    return found, total
 
 
 SORTED_UP_TO = 2_000
@@ -151,23 +201,25 @@ def page_of(store: Store, var: str, where: str, *, page: int, size: int) -> tupl
     page could be shown."""
     count = store.select(f"SELECT (COUNT(DISTINCT ?{var}) AS ?n) WHERE {{ {where} }}")
     total = int(count[0]["n"]) if count else 0
-    order = f"ORDER BY ?{var} " if total <= SORTED_UP_TO else ""
-    found = store.select(
-        f"SELECT DISTINCT ?{var} WHERE {{ {where} }} {order}"
-        f"OFFSET {(max(page, 1) - 1) * size} LIMIT {size}"
-    )
+    found = store.select(_page_query(f"?{var}", where, total, page, size))
     return [r[var] for r in found], total
 
 
-def _statements(quads: list[ox.Quad], *, other: str) -> list[Statement]:
-    found = [
-        Statement(
-            q.predicate.value,
-            value_of(q.object if other == "object" else q.subject),
-            q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None,
-        )
-        for q in quads
-    ]
+def _page_query(variables: str, where: str, total: int, page: int, size: int) -> str:
+    """A page of the distinct rows of ``variables``: sorted by them when there are at most
+    ``SORTED_UP_TO``, in a subquery so that only the distinct rows are sorted (``SELECT
+    DISTINCT … ORDER BY`` sorts every solution first: 3.2 s against 0.19 s for the links to
+    an event named by 23,000 statements)."""
+    window = f"OFFSET {(max(page, 1) - 1) * size} LIMIT {size}"
+    if total > SORTED_UP_TO:
+        return f"SELECT DISTINCT {variables} WHERE {{ {where} }} {window}"
+    return (
+        f"SELECT {variables} WHERE {{ {{ SELECT DISTINCT {variables} WHERE {{ {where} }} }} }} "
+        f"ORDER BY {variables} {window}"
+    )
+
+
+def _sorted(found: list[Statement]) -> list[Statement]:
     _prefetch(found)
     names = labels()
     found.sort(key=lambda s: (s.predicate != RDF_TYPE, names(s.predicate), s.value.value))

@@ -146,7 +146,7 @@ def context(
             other.append(s)
     names = {key: _unique(found) for key, found in names.items()}
     links_in, total_in = incoming(
-        store, iri, offset=(in_page - 1) * PAGE, limit=PAGE, exclude=(*ENTITY_LINKS, MENTIONS)
+        store, iri, page=in_page, size=PAGE, exclude=(*ENTITY_LINKS, MENTIONS)
     )  # the mentions have a section of their own
     found, total_mentions = mentions(store, iri, mention_page)
     wanted = {name: 1 for name in CLAIMS} | dict(claim_pages or {})

@@ -104,6 +104,17 @@ def anchor_id(iri: str) -> str:
     return _UNSAFE_ID.sub("-", fallback_label(iri))
 
 
+def names_of(subject: str, iris: Iterable[str], predicate: str, name: str) -> str:
+    """A graph pattern binding ``subject`` to each of ``iris`` and ``name`` to its values of
+    each of ``LABEL_PREDICATES`` (``predicate`` to which). One branch per property: with the
+    properties as a second VALUES block Oxigraph took 428 ms for a hundred IRIs, 5 ms so."""
+    values = " ".join(f"<{i}>" for i in iris)
+    branches = " UNION ".join(
+        f"{{ {subject} <{p}> {name} BIND(<{p}> AS {predicate}) }}" for p in LABEL_PREDICATES
+    )
+    return f"VALUES {subject} {{ {values} }} {branches}"
+
+
 def _rank(predicate: str, lang: str) -> tuple[int, int]:
     return (0 if lang in ("", "en") else 1, LABEL_PREDICATES.index(predicate))
 
@@ -119,11 +130,9 @@ class Labels:
         wanted = sorted({i for i in iris if i and i not in self.names and "://" in i})
         for start in range(0, len(wanted), BATCH):
             part = wanted[start : start + BATCH]
-            values = " ".join(f"<{i}>" for i in part)
-            preds = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
             rows = self.store.query(
-                f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {preds} }} "
-                "?x ?p ?l FILTER(isLiteral(?l)) }",
+                f"SELECT ?x ?p ?l WHERE {{ {names_of('?x', part, '?p', '?l')} "
+                "FILTER(isLiteral(?l)) }",
                 union_default_graph=True,
             )
             assert isinstance(rows, ox.QuerySolutions)

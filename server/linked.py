@@ -178,7 +178,7 @@ def render_page(iri: str, is_graph: bool, alternates: list[tuple[str, str, str]]
         template = "entity.html"
     else:
         context["statements"] = outgoing(store, iri)
-        links_in, total_in = incoming(store, iri, offset=(in_page - 1) * PAGE, limit=PAGE)
+        links_in, total_in = incoming(store, iri, page=in_page, size=PAGE)
         context.update(
             links_in=links_in, total_in=total_in, in_page=in_page,
             in_pages=max(1, -(-total_in // PAGE)),

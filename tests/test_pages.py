@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from flask import Flask
@@ -351,3 +353,83 @@ def test_entity_claims_are_paged_and_each_shown_once(
         assert ("Compare every figure claimed about" in page) == figures  # on every page
     assert len(shown) == len(set(shown)) == len(expected)
     assert {BASE + link.removeprefix("/id/") for link in shown} == expected
+
+
+def href(iri: str) -> str:
+    """Where a page links ``iri``: a path for Dadkhah's own IRIs, the IRI itself elsewhere."""
+    return "/id/" + iri.removeprefix(BASE) if iri.startswith(BASE) else iri
+
+
+def _graphs_listed(client: FlaskClient, page: str, *row_text: str) -> tuple[int, set[str]]:
+    """The row of ``page`` holding each of ``row_text``: how many more graphs it says state
+    it, and the graphs its listing query finds when run through the SPARQL endpoint."""
+    rows = [
+        row
+        for row in re.findall(r"<tr>.*?</tr>", page, flags=re.S)
+        if all(part in row for part in row_text)
+    ]
+    assert len(rows) == 1, rows  # shown once, not once per graph
+    more = re.search(r'<a class="more-graphs" href="([^"]+)"[^>]*>and (\d+) more</a>', rows[0])
+    assert more, rows[0]
+    query = parse_qs(urlparse(unescape(more.group(1))).query)["query"][0]
+    answer = client.get("/sparql", query_string={"query": query},
+                        headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+    graphs = {b["graph"]["value"] for b in answer.get_json()["results"]["bindings"]}
+    return int(more.group(2)), graphs
+
+
+def test_a_statement_stated_in_several_graphs_is_one_row_with_its_graphs(
+    client: FlaskClient, corpus_store: EmbeddedStore
+) -> None:
+    mek, massacre = f"<{BASE}entity/mek>", f"<{BASE}entity/massacre-1988>"
+    stated = f"SELECT ?g WHERE {{ GRAPH ?g {{ {mek} dk:victimOf {massacre} }} }}"
+    expected = {r["g"] for r in corpus_store.select(stated)}
+    assert len(expected) >= 3
+    outgoing = text(client, "/id/entity/mek")
+    links = outgoing[outgoing.index('<section id="links">') :]
+    more, graphs = _graphs_listed(client, links[: links.index("</section>")], "ns#victimOf")
+    assert more == len(expected) - 1 and graphs == expected
+    incoming = text(client, "/id/entity/massacre-1988")
+    links_in = incoming[incoming.index('<section id="incoming">') :]
+    more, graphs = _graphs_listed(
+        client, links_in[: links_in.index("</section>")], "/entity/mek", "ns#victimOf"
+    )
+    assert more == len(expected) - 1 and graphs == expected
+
+
+@pytest.mark.parametrize(
+    "sorted_up_to", [2_000, 0], ids=["by property and subject", "engine order"]
+)
+def test_incoming_links_are_paged_and_each_pair_shown_once(
+    client: FlaskClient,
+    corpus_store: EmbeddedStore,
+    monkeypatch: pytest.MonkeyPatch,
+    sorted_up_to: int,
+) -> None:
+    from dadkhah.export import ENTITY_LINKS
+    from server import description, entity_view
+
+    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
+    monkeypatch.setattr(entity_view, "PAGE", 4)
+    target = f"<{BASE}entity/massacre-1988>"
+    own_sections = ", ".join(f"<{p}>" for p in (*ENTITY_LINKS, entity_view.MENTIONS))
+    expected = {
+        (href(r["s"]), href(r["p"]))
+        for r in corpus_store.select(
+            f"SELECT DISTINCT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {target} }} "
+            f"FILTER(?p NOT IN ({own_sections})) }}"
+        )
+    }
+    pages = -(-len(expected) // 4)
+    assert pages >= 3
+    shown: list[tuple[str, str]] = []
+    for number in range(1, pages + 1):
+        page = text(client, f"/id/entity/massacre-1988?in_page={number}")
+        part = page[page.index('<section id="incoming">') :]
+        part = part[: part.index("</section>")]
+        assert f"<small>({len(expected)})</small>" in part and f"page {number} of {pages}" in part
+        for row in re.findall(r"<tr><td>.*?</tr>", part, flags=re.S):
+            links = re.findall(r'<a href="([^"]+)"', row)
+            shown.append((unescape(links[0]), unescape(links[1])))
+    assert len(shown) == len(set(shown)) == len(expected)
+    assert set(shown) == expected
