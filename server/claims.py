@@ -16,7 +16,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from dadkhah.store import Store
 
-from .description import page_of
+from .description import page_count, page_of
 from .labels import anchor_id, base_iri, labels, local_url
 from .state import store_of
 
@@ -226,15 +226,11 @@ def claims() -> str:
             abort(404, f"nothing is known about {iri}")
         return render_template("claims.html", about=iri, groups=compare(store, iri))
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    total = int(store.select("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a dk:Claim }")[0]["n"])
-    listed = store.select(
-        "SELECT DISTINCT ?c WHERE { ?c a dk:Claim ; dk:statedIn ?d } ORDER BY ?d ?c "
-        f"OFFSET {(page - 1) * PAGE} LIMIT {PAGE}"
-    )
-    values = " ".join(f"<{r['c']}>" for r in listed)
-    rows = claim_rows(store, f"VALUES ?c {{ {values} }}") if values else []
+    # as the entity pages page their claims: a claim's IRI begins with its document's
+    iris, total = page_of(store, "c", "?c a dk:Claim", page=page, size=PAGE)
+    rows = rows_of(store, iris, kind="dk:Claim")
     rows.sort(key=lambda r: (labels()(r.document), r.start or 0, r.iri))
     return render_template(
         "claims_index.html", subjects=subjects(store), rows=rows, page=page,
-        pages=max(1, -(-total // PAGE)), total=total,
+        pages=page_count(total, PAGE, page, len(iris)), total=total,
     )  # fmt: skip

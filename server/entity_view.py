@@ -17,7 +17,7 @@ from dadkhah.export import ENTITY_LINKS
 from dadkhah.store import Store
 
 from .claims import claim_page
-from .description import Statement, incoming, outgoing, page_of
+from .description import Statement, incoming, outgoing, page_count, page_of
 from .labels import anchor_id, labels, local_url
 
 PAGE = 50
@@ -164,7 +164,7 @@ def context(
         rows.sort(key=lambda r: (labels()(r.document), r.start or 0, r.iri))
         claims[name] = {
             "rows": rows, "total": total, "page": wanted[name],
-            "pages": max(1, -(-total // CLAIM_PAGE)),
+            "pages": page_count(total, CLAIM_PAGE, wanted[name], len(rows)),
         }  # fmt: skip
     return {
         "names": names,
@@ -173,11 +173,13 @@ def context(
         "other": other,
         "links_in": links_in,
         "in_page": in_page,
-        "in_pages": max(1, -(-total_in // PAGE)),
+        "in_pages": page_count(total_in, PAGE, in_page, len(links_in)),
         "total_in": total_in,
         "mentions": found,
         "mention_page": mention_page,
-        "mention_pages": max(1, -(-total_mentions // MENTION_DOCS)),
+        "mention_pages": page_count(
+            total_mentions, MENTION_DOCS, mention_page, len({m.document for m in found})
+        ),
         "total_mentions": total_mentions,
         "claims": claims,
         "has_figures": bool(

@@ -30,6 +30,7 @@ from .description import (
     description,
     incoming,
     outgoing,
+    page_count,
     serialize,
     statements_of,
 )
@@ -181,7 +182,7 @@ def render_page(iri: str, is_graph: bool, alternates: list[tuple[str, str, str]]
         links_in, total_in = incoming(store, iri, page=in_page, size=PAGE)
         context.update(
             links_in=links_in, total_in=total_in, in_page=in_page,
-            in_pages=max(1, -(-total_in // PAGE)),
+            in_pages=page_count(total_in, PAGE, in_page, len(links_in)),
         )  # fmt: skip
         template = f"{kind}.html"
         if kind == "document":

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from dadkhah.namespaces import PREFIXES
 
+from . import description
 from .claims import subjects
 from .labels import base_iri, base_path, labels, template_helpers
 from .state import store_of
@@ -99,7 +100,8 @@ def page_url(param: str, number: int) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {**template_helpers(), "page_url": page_url}
+    return {**template_helpers(), "page_url": page_url, "counted": description.counted,
+            "counted_up_to": description.COUNTED_UP_TO}  # fmt: skip
 
 
 def prologue() -> str:

@@ -433,3 +433,44 @@ def test_incoming_links_are_paged_and_each_pair_shown_once(
             shown.append((unescape(links[0]), unescape(links[1])))
     assert len(shown) == len(set(shown)) == len(expected)
     assert set(shown) == expected
+
+
+@pytest.mark.parametrize("sorted_up_to", [2_000, 0], ids=["by IRI", "engine order"])
+def test_past_the_counted_limit_pages_say_more_than_and_walk_to_the_end(
+    client: FlaskClient,
+    corpus_store: EmbeddedStore,
+    monkeypatch: pytest.MonkeyPatch,
+    sorted_up_to: int,
+) -> None:
+    from server import description, entity_view
+
+    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
+    monkeypatch.setattr(description, "COUNTED_UP_TO", 4)
+    monkeypatch.setattr(entity_view, "CLAIM_PAGE", 3)
+    massacre = f"<{BASE}entity/massacre-1988>"
+    expected = {
+        r["c"]
+        for r in corpus_store.select(
+            f"SELECT ?c WHERE {{ ?c a dk:Claim . "
+            f"{{ ?c dk:about {massacre} }} UNION {{ ?c rdf:subject {massacre} }} "
+            f"UNION {{ ?c rdf:object {massacre} }} }}"
+        )
+    }
+    assert len(expected) > 6  # more than two pages past the limit
+    shown: list[str] = []
+    path: str | None = "/id/entity/massacre-1988?about_page=1"
+    number = 0
+    while path:
+        number += 1
+        page = text(client, path)
+        part = page[page.index('<section id="claims-about">') :]
+        part = part[: part.index("</section>")]
+        assert "<small>(more than 4)</small>" in part
+        assert f"page {number}\n" in part and f"page {number} of" not in part
+        rows = re.findall(r'<td><a href="(/id/claim/[^"]+)"', part)
+        shown += rows
+        following = re.search(r'<a href="([^"]+)">next →</a>', part)
+        path = unescape(following.group(1)).split("#")[0] if following else None
+        assert following or len(rows) < 3 or number > len(expected) // 3
+    assert len(shown) == len(set(shown)) == len(expected)
+    assert {BASE + link.removeprefix("/id/") for link in shown} == expected
