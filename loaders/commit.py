@@ -18,7 +18,10 @@ store, looks up what they need and commits their units in input order.
 
 from __future__ import annotations
 
+import os
 import pickle
+import re
+import shutil
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -202,6 +205,7 @@ class _Run:
         self.progress = progress
         self._pool: Workers | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        remove_abandoned_folders()  # of loads killed before they could
         self.bulk = None if dry_run else getattr(store, "bulk_stream", None)
         self.batch: list[PreparedUnit] = []
         self.batch_bytes = 0
@@ -355,7 +359,7 @@ class _Run:
     def folder(self) -> Path:
         """This load's temporary folder, removed when it ends."""
         if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="dadkhah-load-")
+            self._tmp = tempfile.TemporaryDirectory(prefix=f"dadkhah-load-{os.getpid()}-")
         return Path(self._tmp.name)
 
     def start_written(self) -> None:
@@ -413,6 +417,32 @@ def load_paths(
     finally:
         run.close()
         store.flush()
+
+
+_FOLDER = re.compile(r"dadkhah-load-(\d+)-")
+
+
+def remove_abandoned_folders() -> list[Path]:
+    """Remove the temporary folders of loads whose process has ended without removing its
+    own (killed: a load's folder names its process), and say which."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob("dadkhah-load-*"):
+        found = _FOLDER.match(folder.name)
+        if not found or not folder.is_dir() or _running(int(found[1])):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _sizes(items: Inputs | list[tuple[str, Path]]) -> dict[str, int]:

@@ -260,23 +260,31 @@ def test_resume_after_sigkill_mid_stream(
     """A load killed while a bulk-load stream is half fed leaves no half unit behind, and the
     next load finishes with exactly what an uninterrupted load writes."""
     store_dir = tmp_path / "killed"
+    scratch = tmp_path / "tmp"  # the loads' temporary folders, watched
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
     script = tmp_path / "dying.py"
     script.write_text(
         DYING.replace("REPO", repr(str(REPO)))
         .replace("STORE", repr(str(store_dir)))
         .replace("ARCHIVE", repr(str(archive)))
     )
-    killed = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300)
+    killed = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, timeout=300, env=env
+    )
     assert killed.returncode == -9, killed.stderr[-3000:]
+    left = {p.name for p in scratch.glob("dadkhah-load-*")}
+    assert left  # the killed load could not remove its folder
     half_written = EmbeddedStore(str(store_dir))  # opening undoes the unfinished stream
     assert half_written.recovered and not half_written.holds("urn:dadkhah:load-journal")
     assert all(half_written.fingerprint(g) is None for g in half_written.recovered)
     del half_written
     resumed = subprocess.run(
         [sys.executable, "-m", "dadkhah.cli", "--store", str(store_dir), "load", str(archive)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True, text=True, timeout=300, check=False, env=env,
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert not left & {p.name for p in scratch.glob("dadkhah-load-*")}  # the next load did
     found = re.fullmatch(
         r"441 inputs: (\d+) loaded, (\d+) unchanged; \d+ triples written", resumed.stdout.strip()
     )
