@@ -18,7 +18,7 @@ from dadkhah.iris import Minter
 from dadkhah.remote import RemoteStore
 from dadkhah.store import EmbeddedStore, open_any
 
-from . import claims, describe, errors, export, gsp, limits, linked, pages, search, sparql
+from . import claims, describe, errors, export, gsp, limits, linked, pages, search, sparql, stats
 
 
 def create_app(
@@ -36,6 +36,7 @@ def create_app(
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body_bytes
     app.extensions["dadkhah.store"] = store or open_any(settings.store)
     app.extensions["dadkhah.minter"] = Minter(settings.base_iri)
+    stats.init_app(app, app.extensions["dadkhah.store"])
     errors.init_app(app)
     describe.init_app(app)
     limits.init_app(app, settings.max_concurrent)

@@ -96,6 +96,10 @@ def serialize(quads: list[ox.Quad], fmt: str) -> bytes:
 # ---------------------------------------------------------------------- rows for pages
 
 
+Node = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+"""An RDF term in a statement."""
+
+
 @dataclass(frozen=True)
 class Statement:
     """One statement as a page lists it: the property, the other end, and where it is stated:
@@ -109,7 +113,7 @@ class Statement:
     listing: str = ""
 
 
-def _listing(subject: ox.Term, predicate: ox.Term, obj: ox.Term) -> str:
+def _listing(subject: Node, predicate: Node, obj: Node) -> str:
     return (
         f"SELECT ?graph WHERE {{ GRAPH ?graph {{ {subject} {predicate} {obj} }} }} ORDER BY ?graph"
     )
@@ -128,7 +132,7 @@ def outgoing(store: Store, iri: str) -> list[Statement]:
     return _sorted([_stated(r, subject, r["p"], r["o"], r["o"]) for r in found])
 
 
-def _stated(row: ox.QuerySolution, s: ox.Term, p: ox.Term, o: ox.Term, shown: ox.Term) -> Statement:
+def _stated(row: ox.QuerySolution, s: Node, p: ox.NamedNode, o: Node, shown: Node) -> Statement:
     """A page row for the statement ``s p o``, from a row with its number of graphs (``?n``)
     and the first of them (``?first``)."""
     count = int(row["n"].value) if row["n"] else 0

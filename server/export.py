@@ -30,7 +30,7 @@ from dadkhah import export as dumps
 from dadkhah.namespaces import ONTOLOGY_IRI
 from dadkhah.resources import ontology_dir
 
-from . import conneg
+from . import conneg, stats
 from .description import serialize
 from .labels import base_iri
 from .state import store_of
@@ -148,13 +148,10 @@ def void_quads(root: str) -> list[ox.Quad]:
     for vocabulary in VOCABULARIES:
         add(ds, VOID + "vocabulary", _n(vocabulary))
     add(ds, DCT + "conformsTo", _n(ONTOLOGY_IRI))
-    add(
-        ds,
-        VOID + "triples",
-        ox.Literal(
-            str(store.union_triple_count()), datatype=_n("http://www.w3.org/2001/XMLSchema#integer")
-        ),
-    )
+    counted = stats.statistics_of(current_app).current()  # none yet: left out
+    if counted is not None:
+        integer = _n("http://www.w3.org/2001/XMLSchema#integer")
+        add(ds, VOID + "triples", ox.Literal(str(counted.values["triples"]), datatype=integer))
     example = store.select("SELECT ?e WHERE { ?e a dk:Event } ORDER BY ?e LIMIT 1")
     if example:
         add(ds, VOID + "exampleResource", _n(example[0]["e"]))

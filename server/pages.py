@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from dadkhah.namespaces import PREFIXES
 
-from . import description
+from . import description, stats
 from .claims import subjects
 from .labels import base_iri, base_path, labels, template_helpers
 from .state import store_of
@@ -29,17 +29,19 @@ CLASSES = {
     "events": ("dk:Event", "Events"),
     "works": ("dk:Work", "Works"),
 }
-STATS = """
-SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {
-  VALUES (?what ?class) {
-    ("documents" dk:SourceDocument) ("persons" dk:Person) ("organizations" dk:Organization)
-    ("places" dk:Place) ("events" dk:Event) ("works" dk:Work) ("claims" dk:Claim)
-    ("quantity claims" dk:QuantityClaim) ("relation claims" dk:RelationClaim)
-    ("quotes" dk:Quote) ("annotations" oa:Annotation)
-  }
-  ?x a ?class .
-} GROUP BY ?what
-"""
+DOCUMENT_ROW = """
+SELECT (SAMPLE(?t) AS ?title) (SAMPLE(?dt) AS ?date) (SAMPLE(?pub) AS ?publisher)
+  (SAMPLE(?sha) AS ?sha256) (SAMPLE(?size) AS ?bytes)
+  (COUNT(DISTINCT ?c) AS ?claims) (COUNT(DISTINCT ?q) AS ?quotes) WHERE {
+  OPTIONAL { ?doc dcterms:title ?t } OPTIONAL { ?doc dcterms:date ?dt }
+  OPTIONAL { ?doc dk:statedPublisher|<http://purl.org/dc/elements/1.1/publisher> ?pub }
+  OPTIONAL { ?doc dk:capture ?cap . ?cap dk:sha256 ?sha ; premis:size ?size }
+  OPTIONAL { ?c dk:statedIn ?doc . ?c a dk:Claim }
+  OPTIONAL { ?q dk:statedIn ?doc . ?q a dk:Quote }
+}"""
+"""A document's row in the lists of documents, ``?doc `` replaced by its IRI."""
+DOCUMENT_PAGE = 100
+LANDING_DOCUMENTS = 20
 EXAMPLES: list[tuple[str, str, str]] = [
     (
         "figures",
@@ -111,35 +113,42 @@ def prologue() -> str:
 @bp.route("/")
 def landing() -> str:
     store = store_of(current_app)
-    counts = {r["what"]: r["n"] for r in store.select(STATS)}
-    counts["graphs"] = sum(1 for _ in store.named_graphs())
-    counts["triples"] = store.union_triple_count()
+    counts = stats.counts_of(current_app)
+    documents, total = document_rows(1, LANDING_DOCUMENTS)
     return render_template(
-        "landing.html", counts=counts, documents=document_rows(), disputed=subjects(store)[:8],
+        "landing.html", counts=counts["values"], counted_at=counts["as_of"],
+        documents=documents, total_documents=total, disputed=subjects(store)[:8],
         classes=CLASSES,
     )  # fmt: skip
 
 
-def document_rows() -> list[dict[str, Any]]:
+def document_rows(page: int, size: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of the source documents (ordered as ``description.page_of`` orders, by date
+    within the page), each with its title, date, publisher, fixity and how many claims and
+    quotes it states; and how many documents there are. One query per document, its IRI in
+    every pattern: asked for all documents at once, the claims and quotes were matched
+    against every claim of the store for each document (minutes at 10⁴ documents)."""
     store = store_of(current_app)
-    rows = store.select(
-        "SELECT ?doc (SAMPLE(?t) AS ?title) (SAMPLE(?dt) AS ?date) (SAMPLE(?pub) AS ?publisher) "
-        "(SAMPLE(?sha) AS ?sha256) (SAMPLE(?size) AS ?bytes) "
-        "(COUNT(DISTINCT ?c) AS ?claims) (COUNT(DISTINCT ?q) AS ?quotes) WHERE { "
-        "?doc a dk:SourceDocument . OPTIONAL { ?doc dcterms:title ?t } "
-        "OPTIONAL { ?doc dcterms:date ?dt } "
-        "OPTIONAL { ?doc dk:statedPublisher|<http://purl.org/dc/elements/1.1/publisher> ?pub } "
-        "OPTIONAL { ?doc dk:capture ?cap . ?cap dk:sha256 ?sha ; premis:size ?size } "
-        "OPTIONAL { ?c a dk:Claim ; dk:statedIn ?doc } OPTIONAL { ?q a dk:Quote ; "
-        "dk:statedIn ?doc } } GROUP BY ?doc ORDER BY ?date ?doc"
+    iris, total = description.page_of(
+        store, "doc", "?doc a dk:SourceDocument", page=page, size=size
     )
+    rows = []
+    for doc in iris:
+        found = store.select(DOCUMENT_ROW.replace("?doc ", f"<{doc}> "))
+        rows.append({**(found[0] if found else {}), "doc": doc})
+    rows.sort(key=lambda r: (r.get("date") or "", r["doc"]))
     labels().prefetch(r["doc"] for r in rows)
-    return rows
+    return rows, total
 
 
 @bp.route("/documents")
 def documents() -> str:
-    return render_template("documents.html", documents=document_rows())
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total = document_rows(page, DOCUMENT_PAGE)
+    return render_template(
+        "documents.html", documents=rows, total=total, page=page,
+        pages=description.page_count(total, DOCUMENT_PAGE, page, len(rows)),
+    )  # fmt: skip
 
 
 @bp.route("/<any(persons, organizations, places, events, works):name>")

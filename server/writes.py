@@ -37,6 +37,7 @@ from dadkhah.units import LoadUnit
 from dadkhah.validation import check_unit
 
 from .state import settings_of
+from .stats import statistics_of
 
 _thread_lock = threading.Lock()
 
@@ -77,6 +78,7 @@ def write_lock(store: Store) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+            statistics_of(current_app).invalidate()  # the counts may have changed
 
 
 def _rdflib(triples: list[ox.Triple]) -> Graph:

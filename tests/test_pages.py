@@ -474,3 +474,28 @@ def test_past_the_counted_limit_pages_say_more_than_and_walk_to_the_end(
         assert following or len(rows) < 3 or number > len(expected) // 3
     assert len(shown) == len(set(shown)) == len(expected)
     assert {BASE + link.removeprefix("/id/") for link in shown} == expected
+
+
+@pytest.mark.parametrize("sorted_up_to", [2_000, 0], ids=["by IRI", "engine order"])
+def test_figures_compared_are_paged_and_each_shown_once(
+    client: FlaskClient,
+    corpus_store: EmbeddedStore,
+    monkeypatch: pytest.MonkeyPatch,
+    sorted_up_to: int,
+) -> None:
+    from server import claims, description
+
+    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
+    monkeypatch.setattr(claims, "COMPARE_PAGE", 5)
+    figures = f"SELECT ?c WHERE {{ ?c a dk:QuantityClaim ; dk:about <{BASE}entity/massacre-1988> }}"
+    expected = {r["c"] for r in corpus_store.select(figures)}
+    pages = -(-len(expected) // 5)
+    assert pages >= 3
+    shown: list[str] = []
+    for number in range(1, pages + 1):
+        page = text(client, f"/claims?about=massacre-1988&page={number}")
+        assert f"page {number} of {pages}" in page
+        assert f"{len(expected)} figures, 5 to a page" in page
+        shown += re.findall(r'<a class="figure" href="(/id/claim/[^"]+)"', page)
+    assert len(shown) == len(set(shown)) == len(expected)
+    assert {BASE + link.removeprefix("/id/") for link in shown} == expected
