@@ -26,6 +26,15 @@ EVIN = "/id/entity/evin-prison"
 DOC = "003_0b376dec0ab0c89d"
 
 
+@pytest.fixture(params=[2_000, 0], ids=["sorted", "engine order"])
+def page_order(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Paged lists ordered by IRI (up to 2,000 items), then in the engine's order (past 0)."""
+    from server import description
+
+    monkeypatch.setattr(description, "SORTED_UP_TO", request.param)
+    return int(request.param)
+
+
 def text(client: FlaskClient, path: str) -> str:
     response = client.get(path)
     assert response.status_code == 200, path
@@ -119,18 +128,16 @@ def test_entity_page_paginates_incoming_links_and_mentions(
     assert "page 10 of 10" in last and "in_page=9#incoming" in last
 
 
-@pytest.mark.parametrize("sorted_up_to", [2_000, 0], ids=["by IRI", "engine order"])
 def test_entity_mentions_are_paged_by_document_and_each_shown_once(
     client: FlaskClient,
     corpus_store: EmbeddedStore,
     monkeypatch: pytest.MonkeyPatch,
-    sorted_up_to: int,
+    page_order: int,
 ) -> None:
-    from server import description, entity_view
+    from server import entity_view
     from server.labels import anchor_id
 
     monkeypatch.setattr(entity_view, "MENTION_DOCS", 2)
-    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
     rows = corpus_store.select(
         f"SELECT DISTINCT ?ann ?doc WHERE {{ ?ann oa:hasBody <{BASE}entity/mek> ; "
         "oa:motivatedBy oa:identifying ; oa:hasTarget/oa:hasSource ?doc }"
@@ -305,7 +312,6 @@ def test_highlighting_nests_crossing_spans_and_links_the_innermost_mention() -> 
     assert "<a" not in re.sub(r"<a [^>]*>[^<]*</a>", "", html)  # links hold text only
 
 
-@pytest.mark.parametrize("sorted_up_to", [2_000, 0], ids=["by IRI", "engine order"])
 @pytest.mark.parametrize(
     ("entity", "section", "param", "pattern", "kind"),
     [
@@ -328,11 +334,10 @@ def test_entity_claims_are_paged_and_each_shown_once(
     param: str,
     pattern: str,
     kind: str,
-    sorted_up_to: int,
+    page_order: int,
 ) -> None:
-    from server import description, entity_view
+    from server import entity_view
 
-    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
     where = pattern.replace("<E>", f"<{BASE}entity/{entity}>")
     expected = {r["c"] for r in corpus_store.select(f"SELECT ?c WHERE {{ ?c a {kind} . {where} }}")}
     assert len(expected) >= 3
@@ -397,19 +402,15 @@ def test_a_statement_stated_in_several_graphs_is_one_row_with_its_graphs(
     assert more == len(expected) - 1 and graphs == expected
 
 
-@pytest.mark.parametrize(
-    "sorted_up_to", [2_000, 0], ids=["by property and subject", "engine order"]
-)
 def test_incoming_links_are_paged_and_each_pair_shown_once(
     client: FlaskClient,
     corpus_store: EmbeddedStore,
     monkeypatch: pytest.MonkeyPatch,
-    sorted_up_to: int,
+    page_order: int,
 ) -> None:
     from dadkhah.export import ENTITY_LINKS
-    from server import description, entity_view
+    from server import entity_view
 
-    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
     monkeypatch.setattr(entity_view, "PAGE", 4)
     target = f"<{BASE}entity/massacre-1988>"
     own_sections = ", ".join(f"<{p}>" for p in (*ENTITY_LINKS, entity_view.MENTIONS))
@@ -435,16 +436,14 @@ def test_incoming_links_are_paged_and_each_pair_shown_once(
     assert set(shown) == expected
 
 
-@pytest.mark.parametrize("sorted_up_to", [2_000, 0], ids=["by IRI", "engine order"])
 def test_past_the_counted_limit_pages_say_more_than_and_walk_to_the_end(
     client: FlaskClient,
     corpus_store: EmbeddedStore,
     monkeypatch: pytest.MonkeyPatch,
-    sorted_up_to: int,
+    page_order: int,
 ) -> None:
     from server import description, entity_view
 
-    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
     monkeypatch.setattr(description, "COUNTED_UP_TO", 4)
     monkeypatch.setattr(entity_view, "CLAIM_PAGE", 3)
     massacre = f"<{BASE}entity/massacre-1988>"
@@ -476,16 +475,14 @@ def test_past_the_counted_limit_pages_say_more_than_and_walk_to_the_end(
     assert {BASE + link.removeprefix("/id/") for link in shown} == expected
 
 
-@pytest.mark.parametrize("sorted_up_to", [2_000, 0], ids=["by IRI", "engine order"])
 def test_figures_compared_are_paged_and_each_shown_once(
     client: FlaskClient,
     corpus_store: EmbeddedStore,
     monkeypatch: pytest.MonkeyPatch,
-    sorted_up_to: int,
+    page_order: int,
 ) -> None:
-    from server import claims, description
+    from server import claims
 
-    monkeypatch.setattr(description, "SORTED_UP_TO", sorted_up_to)
     monkeypatch.setattr(claims, "COMPARE_PAGE", 5)
     figures = f"SELECT ?c WHERE {{ ?c a dk:QuantityClaim ; dk:about <{BASE}entity/massacre-1988> }}"
     expected = {r["c"] for r in corpus_store.select(figures)}
