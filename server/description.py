@@ -103,7 +103,8 @@ Node = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 @dataclass(frozen=True)
 class Statement:
     """One statement as a page lists it: the property, the other end, and where it is stated:
-    ``graph`` is the first of the ``graphs`` named graphs that state it (by IRI), and
+    ``graph`` is one of the ``graphs`` named graphs that state it (any one: the lowest IRI
+    would cost a string per graph, 1.1 s for Evin Prison's 20,000 at 10⁵ documents), and
     ``listing`` a SPARQL query for all of them when there are several."""
 
     predicate: str
@@ -125,7 +126,7 @@ def outgoing(store: Store, iri: str) -> list[Statement]:
     is one row with its number of graphs, not one row per graph.)"""
     found = solutions(
         store,
-        "SELECT ?p ?o (COUNT(DISTINCT ?g) AS ?n) (MIN(STR(?g)) AS ?first) WHERE { "
+        "SELECT ?p ?o (COUNT(DISTINCT ?g) AS ?n) (SAMPLE(?g) AS ?one) WHERE { "
         f"{{ GRAPH ?g {{ <{iri}> ?p ?o }} }} UNION {{ <{iri}> ?p ?o }} }} GROUP BY ?p ?o",
     )
     subject = ox.NamedNode(iri)
@@ -134,9 +135,9 @@ def outgoing(store: Store, iri: str) -> list[Statement]:
 
 def _stated(row: ox.QuerySolution, s: Node, p: ox.NamedNode, o: Node, shown: Node) -> Statement:
     """A page row for the statement ``s p o``, from a row with its number of graphs (``?n``)
-    and the first of them (``?first``)."""
+    and one of them (``?one``)."""
     count = int(row["n"].value) if row["n"] else 0
-    first = row["first"].value if row["first"] else None
+    first = row["one"].value if row["one"] else None
     listing = _listing(s, p, o) if count > 1 else ""
     return Statement(p.value, value_of(shown), first, max(count, 1), listing)
 
@@ -207,7 +208,7 @@ def incoming(
         rows = " ".join(f"({s} {p})" for s, p in named)
         for r in solutions(
             store,
-            "SELECT ?s ?p (COUNT(DISTINCT ?g) AS ?n) (MIN(STR(?g)) AS ?first) WHERE { "
+            "SELECT ?s ?p (COUNT(DISTINCT ?g) AS ?n) (SAMPLE(?g) AS ?one) WHERE { "
             f"VALUES (?s ?p) {{ {rows} }} GRAPH ?g {{ ?s ?p {target} }} }} GROUP BY ?s ?p",
         ):
             stated[(r["s"], r["p"])] = r

@@ -7,8 +7,8 @@ each grows with the archive. So no request computes them: the first request that
 starts a thread that does, and pages show the counts of the last finished pass, with the
 time it started, or none yet. A write through this server marks them stale, and so does age
 (``MAX_AGE_S``: another process may have written), and the next request starts a new pass.
-A request may wait a little (``WAIT_S``) for a pass it started, which a small store finishes
-in that time.
+The request that starts a pass waits a little for it (``WAIT_S``), which is the whole pass
+on a small store; the others never wait.
 
 The triples are counted as quads (each named graph's triples, summed), which is what the
 dumps hold, one line each; the union graph's distinct triples would cost a look-up of every
@@ -71,20 +71,21 @@ class Statistics:
     _pass: threading.Thread | None = None
 
     def current(self, *, wait: float = WAIT_S) -> Counts | None:
-        """The latest counts, starting a pass if they are stale or old (and waiting up to
-        ``wait`` seconds for it)."""
+        """The latest counts, starting a pass if they are stale or old (and then waiting up
+        to ``wait`` seconds for it; a request that finds a pass running does not wait)."""
         with self._lock:
             aged = (
                 self.latest is not None
                 and (datetime.now(UTC) - self.latest.as_of).total_seconds() > MAX_AGE_S
             )
+            started = None
             if (self.stale or aged) and (self._pass is None or not self._pass.is_alive()):
                 self.stale = False
-                self._pass = threading.Thread(target=self._run, name="dadkhah-counts", daemon=True)
-                self._pass.start()
-            running = self._pass
-        if running is not None and wait > 0:
-            running.join(wait)
+                started = threading.Thread(target=self._run, name="dadkhah-counts", daemon=True)
+                self._pass = started
+                started.start()
+        if started is not None and wait > 0:  # only the request that started it waits
+            started.join(wait)
         return self.latest
 
     def invalidate(self) -> None:
