@@ -3,12 +3,12 @@
 Renders the linked-data page of frequent and rare entities of the synthetic archive, through
 the Flask app on the store opened read-only (the same SPARQL the server sends its engine,
 without the HTTP hop): the first page of every section, and a later page of the mentions
-and of the claims; then the landing page, the lists of documents and claims, and the
-figures compared about the 1988 massacre, first and later pages. (The landing page's counts
-are made in a thread of their own, which starts with its first request: a run times what a
-reader waits for, not the count, and times the landing page last.) Prints one JSON line:
-per page, p50 and max of the wall time over ``--runs`` after one warm-up, the size of the
-HTML, and the counts the page shows.
+and of the claims; then the lists of documents and claims, the figures compared about the
+1988 massacre (first and later pages), two index pages of a class, two searches, and the
+landing page. (The landing page's counts are made in a thread of their own, which starts
+with its first request: a run times what a reader waits for, not the count, and times the
+landing page last.) Prints one JSON line: per page, p50 and max of the wall time over
+``--runs`` after one warm-up, the size of the HTML, and the counts the page shows.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ def pages() -> dict[str, str]:
         "claims, page 1": "/claims",
         "figures about massacre-1988, page 1": "/claims?about=massacre-1988",
         "figures about massacre-1988, page 20": "/claims?about=massacre-1988&page=20",
+        "persons": "/persons",
+        "places": "/places",
+        "search for a frequent name": "/search?q=evin",
+        "search for a rare word": "/search?q=lajevardi",
     }
     for role, entity_id in rare.items():
         found[f"rare {role}"] = f"/id/entity/{entity_id}"

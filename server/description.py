@@ -164,11 +164,11 @@ while its pages are full. Counting is a look-up per item: every claim about the 
 event of a 10⁴-document archive took 1.2 s to count, one type test each."""
 
 
-def count_query(variables: str, where: str) -> str:
-    """A query for ``?n``, the number of distinct rows of ``variables`` in ``where``, counted
-    up to ``COUNTED_UP_TO + 1`` (a ``DISTINCT`` with a ``LIMIT`` stops there)."""
+def count_query(variables: str, where: str, *, into: str = "?n") -> str:
+    """A query for ``into``, the number of distinct rows of ``variables`` in ``where``,
+    counted up to ``COUNTED_UP_TO + 1`` (a ``DISTINCT`` with a ``LIMIT`` stops there)."""
     return (
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT {variables} WHERE {{ {where} }} "
+        f"SELECT (COUNT(*) AS {into}) WHERE {{ SELECT DISTINCT {variables} WHERE {{ {where} }} "
         f"LIMIT {COUNTED_UP_TO + 1} }}"
     )
 

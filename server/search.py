@@ -1,9 +1,10 @@
 """Search over entity names (labels, aliases, transliterations) and document text.
 
 Kept simple on purpose: two SPARQL queries in Oxigraph (``CONTAINS`` over lower-cased
-literals), ranking and snippets in Python; in texts, whole-word matches count first. The
-registry is small and the texts few, so a scan answers in milliseconds; a full-text index
-can replace the queries without changing the page. An entity found through a pejorative
+literals), ranking and snippets in Python; in texts, whole-word matches count first. Every
+match is ranked and one page of them shown (``PAGE``), with snippets for that page only. The
+scan of the texts grows with the archive (1.2 s at 10⁴ documents); a full-text index can
+replace the queries without changing the page. An entity found through a pejorative
 label is listed under its own name, with the match marked as a pejorative some sources use.
 """
 
@@ -35,6 +36,8 @@ FIELDS = {
 }
 """Property: (what it is, score if equal, if a word starts with the query, if contained)."""
 MAX_QUERY = 200
+PAGE = 50
+"""Hits per page: every match is found and ranked, a page of them shown."""
 SNIPPETS = 3
 CONTEXT = 80
 
@@ -47,6 +50,8 @@ class Hit:
     matched: list[tuple[str, str]] = field(default_factory=list)  # (field, text)
     snippets: list[Markup] = field(default_factory=list)
     occurrences: int = 0
+    spots: list[int] = field(default_factory=list, repr=False)  # where a document matches
+    text: str = field(default="", repr=False)
 
 
 def _score(text: str, needle: str, scores: tuple[int, int, int]) -> int:
@@ -109,16 +114,20 @@ def documents(store: Store, needle: str) -> list[Hit]:
             spots = words
         in_title = needle in str(r["title"] or "").lower()
         score = 5 + min(len(words), 20) + min(len(spots), 5) + (30 if in_title else 0)
-        hit = Hit(r["doc"], score, "document")
+        hit = Hit(r["doc"], score, "document", spots=spots[:SNIPPETS], text=text)
         hit.occurrences = len(spots)
-        hit.snippets = [snippet(text, s, len(needle)) for s in spots[:SNIPPETS]]
         found.append(hit)
     return found
 
 
+def normalized(query: str) -> str:
+    """What is searched for: the query's words, single-spaced, lower-cased."""
+    return " ".join(query.split()).lower()[:MAX_QUERY]
+
+
 def search(store: Store, query: str) -> list[Hit]:
     """Entities and documents matching ``query``, best first."""
-    needle = " ".join(query.split()).lower()[:MAX_QUERY]
+    needle = normalized(query)
     if len(needle) < 2:
         return []
     hits = entities(store, needle) + documents(store, needle)
@@ -144,12 +153,19 @@ def types(store: Store, hits: list[Hit]) -> dict[str, list[str]]:
 
 @bp.route("/search")
 def search_page() -> str:
+    """One page of the hits (``PAGE``), snippets made for that page only."""
     query = request.args.get("q", "")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
     store = store_of(current_app)
     hits = search(store, query)
+    shown = hits[(page - 1) * PAGE : page * PAGE]
+    needle = normalized(query)
+    for hit in shown:
+        hit.snippets = [snippet(hit.text, at, len(needle)) for at in hit.spots]
     return render_template(
-        "search.html", query=query, hits=hits, types=types(store, hits),
-        descriptions=descriptions(store, [h.iri for h in hits if h.kind == "entity"]),
+        "search.html", query=query, hits=shown, total=len(hits), page=page,
+        pages=max(1, -(-len(hits) // PAGE)), types=types(store, shown),
+        descriptions=descriptions(store, [h.iri for h in shown if h.kind == "entity"]),
     )  # fmt: skip
 
 

@@ -216,6 +216,31 @@ def test_index_pages_list_every_entity_of_their_class(
     assert len([a for a in parsed(page).links if a.startswith("/id/entity/")]) == count
 
 
+def test_index_pages_are_paged_with_counts_from_the_store(
+    client: FlaskClient, corpus_store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server import pages
+
+    monkeypatch.setattr(pages, "INDEX_PAGE", 10)
+    persons = {href(r["e"]) for r in corpus_store.select("SELECT ?e WHERE { ?e a dk:Person }")}
+    shown: list[str] = []
+    for number in (1, 2, 3):
+        page = text(client, f"/persons?page={number}")
+        assert f"<small>({len(persons)})</small>" in page and f"page {number} of 3" in page
+        rows = re.findall(r'<tr><td><a href="(/id/entity/[^"]+)">.*?</tr>', page, flags=re.S)
+        shown += rows
+        for row in re.findall(r'<tr><td><a href="/id/entity/[^"]+">.*?</tr>', page, flags=re.S):
+            entity = re.search(r'href="/id/entity/([^"]+)"', row)
+            assert entity
+            naming = corpus_store.select(
+                "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE "
+                f"{{ ?d schema:mentions <{BASE}entity/{entity[1]}> }}"
+            )
+            cells = re.findall(r'<td class="num">(?:<a [^>]+>)?(\d+)', row)
+            assert int(cells[0]) == int(naming[0]["n"]), entity[1]
+    assert len(shown) == len(set(shown)) == len(persons) and set(shown) == persons
+
+
 def test_documents_index(client: FlaskClient) -> None:
     links = parsed(text(client, "/documents")).links
     assert len([a for a in links if a.startswith("/id/document/")]) == 5
@@ -496,3 +521,26 @@ def test_figures_compared_are_paged_and_each_shown_once(
         shown += re.findall(r'<a class="figure" href="(/id/claim/[^"]+)"', page)
     assert len(shown) == len(set(shown)) == len(expected)
     assert {BASE + link.removeprefix("/id/") for link in shown} == expected
+
+
+def test_search_results_are_paged_best_first(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server import search
+
+    every = text(client, "/search?q=prison")
+    total = int(re.search(r"(\d+) results for", every)[1])  # type: ignore[index]
+    assert total > 4
+    ranked = re.findall(r'<div class="hit">\s*<a href="([^"]+)"', every)
+    assert len(ranked) == total
+    monkeypatch.setattr(search, "PAGE", 4)
+    pages = -(-total // 4)
+    shown: list[str] = []
+    for number in range(1, pages + 1):
+        page = text(client, f"/search?q=prison&page={number}")
+        assert f"{total} results for" in page and f"page {number} of {pages}" in page
+        hits = re.findall(r'<div class="hit">\s*<a href="([^"]+)"', page)
+        assert len(hits) == min(4, total - 4 * (number - 1))
+        shown += hits
+        assert page.count("<mark>") >= sum(1 for h in hits if h.startswith("/id/document/"))
+    assert shown == ranked  # the same order, each once
