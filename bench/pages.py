@@ -27,8 +27,10 @@ BASE = "https://dadkhah.example/id/"
 SEED = 1988
 
 
-def pages() -> dict[str, str]:
-    """Name → path: the corpus's entities (the archive's most frequent) and rare ones."""
+def pages(store: EmbeddedStore) -> dict[str, str]:
+    """Name → path: the corpus's entities (the archive's most frequent) and rare ones, a
+    document of the archive, one of its quotes and its annotation, the registry's graph, and
+    the lists, searches and landing page."""
     reg = build_registry(SEED)
     rare = {role: reg.by_role[role][len(reg.by_role[role]) // 2].id
             for role in ("prison", "witness", "perpetrator")}  # fmt: skip
@@ -47,7 +49,16 @@ def pages() -> dict[str, str]:
         "places": "/places",
         "search for a frequent name": "/search?q=evin",
         "search for a rare word": "/search?q=lajevardi",
+        "the registry's graph": "/id/graph/registry/registry",
     }
+    quoted = store.select(
+        "SELECT ?q ?a WHERE { ?q a dk:Quote ; dk:evidence ?a } LIMIT 1"
+    )  # a quote (the first in the engine's order), its document and its annotation
+    if quoted:
+        quote, annotation = (str(quoted[0][k]).removeprefix(BASE) for k in ("q", "a"))
+        document = "document/" + quote.split("/")[1]
+        found |= {"a document": f"/id/{document}", "a quote": f"/id/{quote}",
+                  "its annotation": f"/id/{annotation}"}  # fmt: skip
     for role, entity_id in rare.items():
         found[f"rare {role}"] = f"/id/entity/{entity_id}"
     found["landing page"] = "/"
@@ -63,7 +74,7 @@ def main() -> None:
     app = create_app({"store": args.store, "base_iri": BASE}, store=store)
     client = app.test_client()
     results: dict[str, Any] = {}
-    for name, path in pages().items():
+    for name, path in pages(store).items():
         times = []
         html = ""
         for _ in range(args.runs + 1):  # the first warms the caches

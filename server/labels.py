@@ -130,8 +130,10 @@ class Labels:
         wanted = sorted({i for i in iris if i and i not in self.names and "://" in i})
         for start in range(0, len(wanted), BATCH):
             part = wanted[start : start + BATCH]
+            # DISTINCT: a name stated in many graphs (the annotator's, in every provenance
+            # graph: 19,862 times at 10⁵ documents) comes back once, not once per graph
             rows = self.store.query(
-                f"SELECT ?x ?p ?l WHERE {{ {names_of('?x', part, '?p', '?l')} "
+                f"SELECT DISTINCT ?x ?p ?l WHERE {{ {names_of('?x', part, '?p', '?l')} "
                 "FILTER(isLiteral(?l)) }",
                 union_default_graph=True,
             )
