@@ -191,15 +191,19 @@ def incoming(
 ) -> tuple[list[Statement], int]:
     """One page of the statements that point at ``iri`` (but not by the ``exclude``
     properties, which the page shows in sections of their own), each subject and property
-    once with the number of named graphs that state it, and how many such pairs there are
-    (counted up to ``COUNTED_UP_TO``).
+    once with the number of named graphs that state it, and how many such pairs there are;
+    or, past ``COUNTED_UP_TO`` statements, more than that many (uncounted pairs).
     Like ``page_of``: by property and subject up to ``SORTED_UP_TO`` pairs, beyond that in
     the engine's order, so the truthy links of a relation stated thousands of times (every
     victim of an event) cost a page, not a sort of every statement."""
     where = f"GRAPH ?g {{ ?s ?p <{iri}> }}"
     if exclude:
         where += " FILTER(?p NOT IN (" + ", ".join(f"<{p}>" for p in exclude) + "))"
-    total = int(next(iter(solutions(store, count_query("?p ?s", where))))["n"].value)
+    # the statements first, which stops at the limit: the pairs would be counted from all of
+    # them (0.9 s at 10⁵ documents for the 236,000 truthy triples naming the 1988 massacre)
+    total = int(next(iter(solutions(store, count_query("?s ?p ?g", where))))["n"].value)
+    if total <= COUNTED_UP_TO:
+        total = int(next(iter(solutions(store, count_query("?p ?s", where))))["n"].value)
     pairs = list(solutions(store, _page_query("?p ?s", where, total, page, size)))
     target = ox.NamedNode(iri)
     stated = {}
