@@ -5,10 +5,11 @@ Every one of them is a scan of the store. At 10⁴ documents the counts by class
 the named graphs 0.8 s, the quads 2.2 s, and the distinct triples of the union graph 262 s;
 each grows with the archive. So no request computes them: the first request that wants them
 starts a thread that does, and pages show the counts of the last finished pass, with the
-time it started, or none yet. A write through this server marks them stale, and so does age
-(``MAX_AGE_S``: another process may have written), and the next request starts a new pass.
-The request that starts a pass waits a little for it (``WAIT_S``), which is the whole pass
-on a small store; the others never wait.
+time it started, or none yet. A write through this server makes a new pass due at once;
+otherwise one is due ``MAX_AGE_S`` after the last one ended, whether it counted or failed
+(another process may have written; a store that cannot count is not asked on every
+request). The next request starts it. The request that starts a pass waits a little for it
+(``WAIT_S``), which is the whole pass on a small store; the others never wait.
 
 The triples are counted as quads (each named graph's triples, summed), which is what the
 dumps hold, one line each; the union graph's distinct triples would cost a look-up of every
@@ -65,22 +66,21 @@ class Statistics:
 
     store: Store
     latest: Counts | None = None
-    stale: bool = True
     error: str = ""
+    due: float = 0.0
+    """When (``time.monotonic``) the next request starts a pass: at once at first and after
+    a write, ``MAX_AGE_S`` after a pass ends otherwise, failed or not (a store that cannot
+    count, a remote one timing out, is not asked again on every request)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pass: threading.Thread | None = None
 
     def current(self, *, wait: float = WAIT_S) -> Counts | None:
-        """The latest counts, starting a pass if they are stale or old (and then waiting up
-        to ``wait`` seconds for it; a request that finds a pass running does not wait)."""
+        """The latest counts, starting a pass if one is due (and then waiting up to ``wait``
+        seconds for it; a request that finds a pass running does not wait)."""
         with self._lock:
-            aged = (
-                self.latest is not None
-                and (datetime.now(UTC) - self.latest.as_of).total_seconds() > MAX_AGE_S
-            )
             started = None
-            if (self.stale or aged) and (self._pass is None or not self._pass.is_alive()):
-                self.stale = False
+            running = self._pass is not None and self._pass.is_alive()
+            if not running and time.monotonic() >= self.due:
                 started = threading.Thread(target=self._run, name="dadkhah-counts", daemon=True)
                 self._pass = started
                 started.start()
@@ -89,22 +89,28 @@ class Statistics:
         return self.latest
 
     def invalidate(self) -> None:
-        """The store has changed: the next request starts a new pass."""
+        """The store has changed: the next request starts a new pass (after the running one,
+        if any, has ended)."""
         with self._lock:
-            self.stale = True
+            self.due = 0.0
 
     def _run(self) -> None:
         started = datetime.now(UTC).replace(microsecond=0)
         begun = time.monotonic()
+        with self._lock:  # a write from now on asks for another pass
+            self.due = begun + MAX_AGE_S
         try:
             values = count(self.store)
-        except Exception as error:  # the next request tries again; pages show the last counts
+        except Exception as error:  # pages show the last counts until the next pass
             with self._lock:
-                self.stale, self.error = True, f"{type(error).__name__}: {error}"
+                self.error = f"{type(error).__name__}: {error}"
+                self.due = max(self.due, time.monotonic() + MAX_AGE_S) if self.due else 0.0
             return
         values["seconds"] = round(time.monotonic() - begun)
         with self._lock:
             self.latest, self.error = Counts(values, started), ""
+            if self.due:
+                self.due = time.monotonic() + MAX_AGE_S
 
 
 def init_app(app: Flask, store: Store) -> None:

@@ -71,3 +71,23 @@ def test_a_slow_count_never_holds_a_page_and_a_write_counts_again(
     while void_triples(client) != 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert void_triples(client) == 2 and len(passes) == 2
+
+
+def test_a_failing_count_is_not_tried_again_on_every_request(
+    new_store: Callable[[], AnyStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes: list[float] = []
+
+    def failing(counted: AnyStore) -> dict[str, int]:
+        passes.append(time.monotonic())
+        raise TimeoutError("the engine's time limit")
+
+    monkeypatch.setattr(stats, "count", failing)
+    app = create_app({"store": "/nonexistent"}, store=new_store())
+    client = app.test_client()
+    for _ in range(3):
+        assert "being counted" in client.get("/").get_data(as_text=True)
+    assert len(passes) == 1 and "time limit" in stats.statistics_of(app).error
+    stats.statistics_of(app).due = 0.0  # as when MAX_AGE_S has passed, or after a write
+    client.get("/")
+    assert len(passes) == 2
