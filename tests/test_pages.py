@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -33,6 +34,22 @@ def page_order(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(description, "SORTED_UP_TO", request.param)
     return int(request.param)
+
+
+def walk(client: FlaskClient, path: str, section: str) -> Iterator[tuple[int, str]]:
+    """Each page of a paged section, from ``path`` on, following its "next →" link: the
+    page's number and the section's HTML."""
+    number = 0
+    following: str | None = path
+    while following:
+        number += 1
+        assert number <= 100  # a pager that never ends
+        page = text(client, following)
+        part = page[page.index(f'<section id="{section}">') :]
+        part = part[: part.index("</section>")]
+        yield number, part
+        found = re.search(r'<a href="([^"]+)">next →</a>', part)
+        following = unescape(found.group(1)).split("#")[0] if found else None
 
 
 def text(client: FlaskClient, path: str) -> str:
@@ -452,13 +469,7 @@ def test_incoming_links_are_paged_and_each_pair_shown_once(
     pages = -(-len(expected) // 4)
     assert pages >= 3
     shown: list[tuple[str, str]] = []
-    path: str | None = "/id/entity/massacre-1988?in_page=1"
-    number = 0
-    while path:
-        number += 1
-        page = text(client, path)
-        part = page[page.index('<section id="incoming">') :]
-        part = part[: part.index("</section>")]
+    for number, part in walk(client, "/id/entity/massacre-1988?in_page=1", "incoming"):
         if counted_up_to < len(expected):  # the statements are too many to count the pairs
             assert "<small>(from more than 4 statements)</small>" in part
             assert f"page {number}\n" in part and f"page {number} of" not in part
@@ -468,8 +479,6 @@ def test_incoming_links_are_paged_and_each_pair_shown_once(
         for row in re.findall(r"<tr><td>.*?</tr>", part, flags=re.S):
             links = re.findall(r'<a href="([^"]+)"', row)
             shown.append((unescape(links[0]), unescape(links[1])))
-        following = re.search(r'<a href="([^"]+)">next →</a>', part)
-        path = unescape(following.group(1)).split("#")[0] if following else None
         assert number <= pages + 1
     assert len(shown) == len(set(shown)) == len(expected)
     assert set(shown) == expected
@@ -496,20 +505,13 @@ def test_past_the_counted_limit_pages_say_more_than_and_walk_to_the_end(
     }
     assert len(expected) > 6  # more than two pages past the limit
     shown: list[str] = []
-    path: str | None = "/id/entity/massacre-1988?about_page=1"
-    number = 0
-    while path:
-        number += 1
-        page = text(client, path)
-        part = page[page.index('<section id="claims-about">') :]
-        part = part[: part.index("</section>")]
+    rows: list[str] = []
+    for number, part in walk(client, "/id/entity/massacre-1988?about_page=1", "claims-about"):
         assert "<small>(more than 4)</small>" in part
         assert f"page {number}\n" in part and f"page {number} of" not in part
         rows = re.findall(r'<td><a href="(/id/claim/[^"]+)"', part)
         shown += rows
-        following = re.search(r'<a href="([^"]+)">next →</a>', part)
-        path = unescape(following.group(1)).split("#")[0] if following else None
-        assert following or len(rows) < 3 or number > len(expected) // 3
+    assert len(rows) < 3 or number > len(expected) // 3  # the pager stopped at the end
     assert len(shown) == len(set(shown)) == len(expected)
     assert {BASE + link.removeprefix("/id/") for link in shown} == expected
 
