@@ -16,7 +16,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from dadkhah.store import Store
 
-from .description import page_count, page_of
+from .description import page_count, page_of, with_iri
 from .labels import anchor_id, base_iri, labels, local_url
 from .state import store_of
 
@@ -147,7 +147,7 @@ def rows_of(store: Store, iris: list[str], *, kind: str = "dk:Claim") -> list[Cl
     # claims at 10⁴ documents, 240 s at 10⁵.
     rows = []
     for iri in iris:
-        fields = CLAIM_FIELDS.replace("?c ", f"<{iri}> ")
+        fields = with_iri(CLAIM_FIELDS, "?c", iri)
         for r in store.select(f"SELECT * WHERE {{ GRAPH ?g {{ <{iri}> a {kind} . {fields} }} }}"):
             rows.append({**r, "c": iri})
     found: dict[str, ClaimRow] = {}
@@ -197,7 +197,7 @@ def compare(store: Store, about: str, page: int = 1) -> tuple[list[MeasureGroup]
     an event of a large archive has tens of thousands, and each claim's row is a query."""
     where = f"?c dk:about <{about}> . ?c a dk:QuantityClaim"
     iris, total = page_of(store, "c", where, page=page, size=COMPARE_PAGE)
-    rows = [r for r in rows_of(store, iris, kind="dk:Claim") if r.kind == "quantity"]
+    rows = rows_of(store, iris, kind="dk:QuantityClaim")
     names = labels()
     groups: dict[str | None, list[ClaimRow]] = {}
     for r in rows:

@@ -39,13 +39,13 @@ SELECT (SAMPLE(?t) AS ?title) (SAMPLE(?dt) AS ?date) (SAMPLE(?pub) AS ?publisher
   OPTIONAL { ?c dk:statedIn ?doc . ?c a dk:Claim }
   OPTIONAL { ?q dk:statedIn ?doc . ?q a dk:Quote }
 }"""
-"""A document's row in the lists of documents, ``?doc `` replaced by its IRI."""
+"""A document's row in the lists of documents, about ``?doc`` (``description.with_iri``)."""
 DOCUMENT_PAGE = 100
 INDEX_PAGE = 100
 ENTITY_ROW = """
 SELECT (SAMPLE(?d) AS ?description) (GROUP_CONCAT(DISTINCT ?alias; SEPARATOR=' · ') AS ?aliases)
 WHERE { OPTIONAL { ?e schema:description ?d } OPTIONAL { ?e skos:altLabel ?alias } }"""
-"""An entity's row in the index of its class, ``?e `` replaced by its IRI."""
+"""An entity's row in the index of its class, about ``?e`` (``description.with_iri``)."""
 LANDING_DOCUMENTS = 20
 EXAMPLES: list[tuple[str, str, str]] = [
     (
@@ -139,7 +139,7 @@ def document_rows(page: int, size: int) -> tuple[list[dict[str, Any]], int]:
     )
     rows = []
     for doc in iris:
-        found = store.select(DOCUMENT_ROW.replace("?doc ", f"<{doc}> "))
+        found = store.select(description.with_iri(DOCUMENT_ROW, "?doc", doc))
         rows.append({**(found[0] if found else {}), "doc": doc})
     rows.sort(key=lambda r: (r.get("date") or "", r["doc"]))
     labels().prefetch(r["doc"] for r in rows)
@@ -173,7 +173,7 @@ def index(name: str) -> str:
     rows = found[(page - 1) * INDEX_PAGE : page * INDEX_PAGE]
     for row in rows:
         entity = f"<{row['e']}>"
-        details = store.select(ENTITY_ROW.replace("?e ", f"{entity} "))
+        details = store.select(description.with_iri(ENTITY_ROW, "?e", row["e"]))
         documents = description.count_query(
             "?doc", f"?doc schema:mentions {entity}", into="?documents"
         )

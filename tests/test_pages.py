@@ -560,3 +560,13 @@ def test_search_results_are_paged_best_first(
         shown += hits
         assert page.count("<mark>") >= sum(1 for h in hits if h.startswith("/id/document/"))
     assert shown == ranked  # the same order, each once
+
+
+def test_a_row_query_is_about_one_iri_wherever_its_variable_stands() -> None:
+    from server.description import with_iri
+
+    template = "SELECT ?claimant WHERE { ?c dk:claimant ?claimant . ?x dk:cites ?c.\n?c a ?c2 }"
+    assert with_iri(template, "?c", "urn:x:1") == (
+        "SELECT ?claimant WHERE { <urn:x:1> dk:claimant ?claimant . ?x dk:cites <urn:x:1>.\n"
+        "<urn:x:1> a ?c2 }"
+    )
