@@ -4,6 +4,7 @@ JSON, sizes on disk, percentiles and resource usage."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import platform
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -66,13 +68,45 @@ def thread_cpu() -> dict[int, tuple[str, float]]:
     return threads
 
 
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                     "uordblks", "fordblks", "keepcost")
+    ]  # fmt: skip
+
+
+def _mallinfo2() -> Callable[[], _Mallinfo2] | None:
+    try:
+        found = ctypes.CDLL("libc.so.6").mallinfo2  # glibc ≥ 2.33
+    except (OSError, AttributeError):
+        return None
+    found.restype = _Mallinfo2
+    return found  # type: ignore[no-any-return]
+
+
+_MALLINFO2 = _mallinfo2()
+
+
+def heap_mib() -> tuple[float, float] | None:
+    """glibc's arenas now, in MiB: the bytes allocated from them and in use, and all they
+    span, in use or free (pages handed back to the system still count). Blocks large enough
+    to be mapped on their own are in neither. ``None`` without glibc."""
+    if _MALLINFO2 is None:
+        return None
+    info = _MALLINFO2()
+    return round(info.uordblks / 2**20, 1), round(info.arena / 2**20, 1)
+
+
 class ThreadSampler:
-    """Samples this process's RSS and its threads' CPU every half second, so a step can say
-    where its CPU went: the main thread, RocksDB's compactions and flushes, and the rest
-    (threads too short-lived to be sampled, such as the bulk loader's, are in the rest)."""
+    """Samples this process's RSS, glibc's arenas (``heap_mib``) and its threads' CPU every
+    half second, so a step can say where its memory and its CPU went: the main thread,
+    RocksDB's compactions and flushes, and the rest (threads too short-lived to be sampled,
+    such as the bulk loader's, are in the rest)."""
 
     def __init__(self) -> None:
         self.rss: list[tuple[float, float]] = []
+        self.heap: list[tuple[float, float, float]] = []  # elapsed, in use, arenas
         self.cpu: list[tuple[float, float, float]] = []  # elapsed, process, compactions
         self.seen: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
@@ -84,6 +118,8 @@ class ThreadSampler:
         while not self._stop.wait(0.5):
             elapsed = round(time.perf_counter() - self._started, 1)
             self.rss.append((elapsed, round(rss_mib(), 1)))
+            if (heap := heap_mib()) is not None:
+                self.heap.append((elapsed, *heap))
             self.seen.update(thread_cpu())
             me = resource.getrusage(resource.RUSAGE_SELF)
             compacting = compaction_cpu(self.seen)
@@ -108,6 +144,7 @@ class ThreadSampler:
         kinds["other"] = max(0.0, total - sum(kinds.values()))
         return {
             "rss_timeline": self.rss[:: max(1, len(self.rss) // 60)],
+            "heap_timeline": self.heap[:: max(1, len(self.heap) // 60)],
             "cpu_timeline": self.cpu[:: max(1, len(self.cpu) // 60)],
             "cpu_by_thread_s": {k: round(v, 1) for k, v in kinds.items()},
         }

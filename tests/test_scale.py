@@ -569,3 +569,19 @@ def test_the_load_benchmark_tees_the_quads_the_raw_load_reads(
     assert only_ours == ontology  # written in a transaction, not streamed
     assert set(raw) <= set(ours)
     assert len(ours) - len(raw) == sum(1 for q in ours if q.graph_name.value in ontology)
+
+
+def test_the_heap_sample_sees_small_blocks_allocated_and_freed() -> None:
+    import ctypes
+
+    from bench.common import heap_mib
+
+    before = heap_mib()
+    assert before is not None  # glibc, as on every machine these benchmarks run on
+    blocks = [ctypes.create_string_buffer(4096) for _ in range(10_000)]  # 40 MiB, malloc'd
+    during = heap_mib()
+    del blocks
+    after = heap_mib()
+    assert during is not None and after is not None
+    assert during[0] - before[0] >= 35 and during[1] >= during[0]
+    assert during[0] - after[0] >= 35
