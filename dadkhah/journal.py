@@ -38,14 +38,13 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from itertools import islice
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import pyoxigraph as ox
 
 from . import memory
 from .namespaces import DK
 from .ntriples import literal
-from .units import PreparedUnit
 
 JOURNAL = "urn:dadkhah:load-journal"
 PENDING = "urn:dadkhah:pending"
@@ -57,6 +56,22 @@ MARKS = 20_000
 RELEASE_EVERY = 4
 """Batches between two calls of ``memory.release`` (a bulk-loader thread takes a million
 quads: about eight batches of this archive's N-Quads)."""
+
+
+class StreamUnit(Protocol):
+    """What a stream needs of a unit: its two graphs' names, its fingerprint and its quads
+    (``units.PreparedUnit`` is one)."""
+
+    @property
+    def graph_iri(self) -> str: ...
+
+    @property
+    def provenance_iri(self) -> str: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    def nquads(self, *, with_fingerprint: bool = True) -> str: ...
 
 
 def recover(store: ox.Store) -> list[str]:
@@ -81,7 +96,7 @@ class _Batches(io.RawIOBase):
     byte handed on is also written there."""
 
     def __init__(
-        self, batches: queue.Queue[Sequence[PreparedUnit] | None], tee: BinaryIO | None = None
+        self, batches: queue.Queue[Sequence[StreamUnit] | None], tee: BinaryIO | None = None
     ):
         self._batches = batches
         self._tee = tee
@@ -133,7 +148,7 @@ class Stream:
         tee: BinaryIO | None = None,
     ):
         self._store, self._journaled, self._tee = store, journaled, tee
-        self._batches: queue.Queue[Sequence[PreparedUnit] | None] = queue.Queue(depth)
+        self._batches: queue.Queue[Sequence[StreamUnit] | None] = queue.Queue(depth)
         self._marks = tempfile.TemporaryFile()  # noqa: SIM115 (close() closes it)
         self._graphs: list[str] = []  # what an unjournaled stream drops if it fails
         self._error: BaseException | None = None
@@ -148,7 +163,7 @@ class Stream:
         except BaseException as err:  # raised again by close()
             self._error = err
 
-    def _put(self, item: Sequence[PreparedUnit] | None) -> None:
+    def _put(self, item: Sequence[StreamUnit] | None) -> None:
         """Queue ``item`` unless the load has stopped (then nobody would ever take it)."""
         while self._thread.is_alive():
             try:
@@ -157,7 +172,7 @@ class Stream:
             except queue.Full:
                 continue
 
-    def add(self, units: Sequence[PreparedUnit]) -> None:
+    def add(self, units: Sequence[StreamUnit]) -> None:
         if not units or self._error is not None:
             return  # after a refusal the stream is undone anyway: close() says so
         if self._journaled:

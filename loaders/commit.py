@@ -24,7 +24,7 @@ import re
 import shutil
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain, groupby
@@ -396,7 +396,7 @@ def load_paths(
     dry_run: bool = False,
     workers: int | None = None,
     progress: Callable[[Outcome], None] | None = None,
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Load each discovered input, yielding one outcome per input, in input order.
 
     ``workers``: processes that prepare inputs (0: all in this process; None: one per core
