@@ -2,9 +2,9 @@
 
 Kept simple on purpose: two SPARQL queries in Oxigraph (``CONTAINS`` over lower-cased
 literals), ranking and snippets in Python; in texts, whole-word matches count first. Every
-match is ranked and one page of them shown (``PAGE``), with snippets for that page only. The
-scan of the texts grows with the archive (1.2 s at 10⁴ documents); a full-text index can
-replace the queries without changing the page. An entity found through a pejorative
+match is ranked and one page of them shown (``PAGE``), with snippets and names for that
+page only. The scan of the texts grows with the archive (1.2 s at 10⁴ documents); a
+full-text index can replace the queries without changing the page. An entity found through a pejorative
 label is listed under its own name, with the match marked as a pejorative some sources use.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import groupby
 
 import pyoxigraph as ox
 from flask import Blueprint, current_app, render_template, request
@@ -19,7 +20,7 @@ from markupsafe import Markup, escape
 
 from dadkhah.store import Store
 
-from .labels import labels
+from .labels import Labels, labels
 from .state import store_of
 
 bp = Blueprint("search", __name__)
@@ -125,16 +126,36 @@ def normalized(query: str) -> str:
     return " ".join(query.split()).lower()[:MAX_QUERY]
 
 
+def _tier(hit: Hit) -> tuple[int, str]:
+    return -hit.score, hit.kind
+
+
 def search(store: Store, query: str) -> list[Hit]:
-    """Entities and documents matching ``query``, best first."""
+    """Entities and documents matching ``query``, best score first, then by kind;
+    ``window`` orders the hits of each such tie by name."""
     needle = normalized(query)
     if len(needle) < 2:
         return []
-    hits = entities(store, needle) + documents(store, needle)
-    names = labels()
-    names.prefetch(h.iri for h in hits)
-    hits.sort(key=lambda h: (-h.score, h.kind, names(h.iri).lower(), h.iri))
-    return hits
+    return sorted(entities(store, needle) + documents(store, needle), key=_tier)
+
+
+def window(hits: list[Hit], start: int, stop: int, names: Labels) -> list[Hit]:
+    """``hits[start:stop]`` of ``search``'s hits once the hits of each tie are ordered by
+    name, then IRI. Only the ties that reach into the window are named: a name found in
+    8,440 documents of a 10⁴-document archive took a second to name them all."""
+    shown: list[Hit] = []
+    end = 0
+    for _, tied in groupby(hits, key=_tier):
+        group = list(tied)
+        begin, end = end, end + len(group)
+        if end <= start:
+            continue
+        if begin >= stop:
+            break
+        names.prefetch(h.iri for h in group)
+        group.sort(key=lambda h: (names(h.iri).lower(), h.iri))
+        shown += group[max(0, start - begin) : stop - begin]
+    return shown
 
 
 def types(store: Store, hits: list[Hit]) -> dict[str, list[str]]:
@@ -158,7 +179,7 @@ def search_page() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     store = store_of(current_app)
     hits = search(store, query)
-    shown = hits[(page - 1) * PAGE : page * PAGE]
+    shown = window(hits, (page - 1) * PAGE, page * PAGE, labels())
     needle = normalized(query)
     for hit in shown:
         hit.snippets = [snippet(hit.text, at, len(needle)) for at in hit.spots]

@@ -570,3 +570,35 @@ def test_a_row_query_is_about_one_iri_wherever_its_variable_stands() -> None:
         "SELECT ?claimant WHERE { <urn:x:1> dk:claimant ?claimant . ?x dk:cites <urn:x:1>.\n"
         "<urn:x:1> a ?c2 }"
     )
+
+
+class NamesSeen:
+    """What ``search.window`` needs of the request's labels, noting which IRIs it named."""
+
+    def __init__(self) -> None:
+        self.asked: set[str] = set()
+
+    def prefetch(self, iris: Iterator[str]) -> None:
+        self.asked.update(iris)
+
+    def __call__(self, iri: str) -> str:
+        return {"urn:x:a": "Zeta", "urn:x:b": "alpha", "urn:x:c": "Mu"}.get(iri, iri[-3:])
+
+
+def test_a_page_of_search_hits_names_only_the_ties_that_reach_into_it() -> None:
+    from server.search import Hit, window
+
+    scores = [9, 9, 9, 7, 7, 7, 7, 5, 5, 3]
+    hits = [Hit(f"urn:x:{n:03d}", score, "document") for n, score in enumerate(scores)]
+    hits += [Hit(f"urn:x:{c}", 7, "entity") for c in "abc"]
+    hits.sort(key=lambda h: (-h.score, h.kind))
+    names = NamesSeen()
+    expected = sorted(hits, key=lambda h: (-h.score, h.kind, names(h.iri).lower(), h.iri))
+    for start in range(len(hits)):
+        for stop in range(start, len(hits) + 2):
+            shown = window(hits, start, stop, names)  # type: ignore[arg-type]
+            assert [h.iri for h in shown] == [h.iri for h in expected[start:stop]]
+    names.asked.clear()
+    shown = window(hits, 7, 9, names)  # type: ignore[arg-type]
+    assert [h.iri for h in shown] == ["urn:x:b", "urn:x:c"]  # entities of 7: alpha, Mu, Zeta
+    assert names.asked == {"urn:x:a", "urn:x:b", "urn:x:c"}  # not the documents of 9 or 7
