@@ -4,8 +4,9 @@ Kept simple on purpose: two SPARQL queries in Oxigraph (``CONTAINS`` over lower-
 literals), ranking and snippets in Python; in texts, whole-word matches count first. Every
 match is ranked and one page of them shown (``PAGE``), with snippets and names for that
 page only. The scan of the texts grows with the archive (1.2 s at 10⁴ documents); a
-full-text index can replace the queries without changing the page. An entity found through a pejorative
-label is listed under its own name, with the match marked as a pejorative some sources use.
+full-text index can replace the queries without changing the page. An entity found
+through a pejorative label is listed under its own name, with the match marked as a
+pejorative some sources use.
 """
 
 from __future__ import annotations
