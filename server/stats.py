@@ -100,16 +100,15 @@ class Statistics:
         with self._lock:  # a write from now on asks for another pass
             self.due = begun + MAX_AGE_S
         try:
-            values = count(self.store)
-        except Exception as error:  # pages show the last counts until the next pass
-            with self._lock:
-                self.error = f"{type(error).__name__}: {error}"
-                self.due = max(self.due, time.monotonic() + MAX_AGE_S) if self.due else 0.0
-            return
-        values["seconds"] = round(time.monotonic() - begun)
+            values, error = count(self.store), ""
+        except Exception as failed:  # pages show the last counts until the next pass
+            values, error = None, f"{type(failed).__name__}: {failed}"
         with self._lock:
-            self.latest, self.error = Counts(values, started), ""
-            if self.due:
+            if values is not None:
+                values["seconds"] = round(time.monotonic() - begun)
+                self.latest = Counts(values, started)
+            self.error = error
+            if self.due:  # no write during the pass: the next one when this one is old
                 self.due = time.monotonic() + MAX_AGE_S
 
 
