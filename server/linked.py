@@ -187,7 +187,7 @@ def render_page(iri: str, is_graph: bool, alternates: list[tuple[str, str, str]]
             links_in=links_in, total_in=total_in, in_page=in_page,
             in_pages=page_count(total_in, PAGE, in_page, len(links_in)),
         )  # fmt: skip
-        template = f"{kind}.html"
+        template = "claim.html" if kind == "quote" else f"{kind}.html"  # one page for both
         if kind == "document":
             context.update(document_view.context(store, iri))
         elif kind in ("claim", "quote"):
