@@ -602,3 +602,23 @@ def test_a_page_of_search_hits_names_only_the_ties_that_reach_into_it() -> None:
     shown = window(hits, 7, 9, names)  # type: ignore[arg-type]
     assert [h.iri for h in shown] == ["urn:x:b", "urn:x:c"]  # entities of 7: alpha, Mu, Zeta
     assert names.asked == {"urn:x:a", "urn:x:b", "urn:x:c"}  # not the documents of 9 or 7
+
+
+@pytest.mark.parametrize(
+    ("pattern", "role"),
+    [
+        ("?c a dk:Quote ; dk:speaker ?who", "Spoken by"),
+        ("?c a dk:Claim ; dk:claimant ?who FILTER NOT EXISTS { ?c a dk:Quote }", "Claimant"),
+    ],
+    ids=["quote", "claim"],
+)
+def test_quotes_and_claims_share_a_page_that_names_the_person_by_role(
+    client: FlaskClient, corpus_store: EmbeddedStore, pattern: str, role: str
+) -> None:
+    row = corpus_store.select(f"SELECT ?c ?who WHERE {{ {pattern} }} ORDER BY ?c LIMIT 1")[0]
+    page = text(client, urlparse(str(row["c"])).path)
+    facts = page[page.index('<dl class="facts">') :]
+    facts = facts[: facts.index("</dl>")]
+    assert f"<dt>{role}</dt>" in facts
+    assert f'href="{urlparse(str(row["who"])).path}"' in facts
+    assert "Evidence: the words in the document" in page
