@@ -1,12 +1,12 @@
 """Search over entity names (labels, aliases, transliterations) and document text.
 
-Kept simple on purpose: two SPARQL queries in Oxigraph (``CONTAINS`` over lower-cased
-literals), ranking and snippets in Python; in texts, whole-word matches count first. Every
-match is ranked and one page of them shown (``PAGE``), with snippets and names for that
-page only. The scan of the texts grows with the archive (1.2 s at 10⁴ documents); a
-full-text index can replace the queries without changing the page. An entity found
-through a pejorative label is listed under its own name, with the match marked as a
-pejorative some sources use.
+Kept simple on purpose: SPARQL in Oxigraph finds the matches (``CONTAINS`` over lower-cased
+literals: the names, then the texts, then the titles); ranking and snippets are made in
+Python, and in texts whole-word matches count first. Every match is ranked and one page of
+them shown (``PAGE``), with snippets and names for that page only. Every search still reads
+every text, so its time grows with the archive; a full-text index could give the queries
+their candidates without changing the page. An entity found through a pejorative label is
+listed under its own name, with the match marked as a pejorative some sources use.
 """
 
 from __future__ import annotations
@@ -95,17 +95,36 @@ def entities(store: Store, needle: str) -> list[Hit]:
     return list(hits.values())
 
 
+TEXTS = """SELECT ?doc ?text ?title WHERE {{
+  ?capture dk:normalizedText ?text FILTER(CONTAINS(LCASE(?text), {needle}))
+  ?doc dk:capture ?capture ; a ?type FILTER(?type = dk:SourceDocument)
+  OPTIONAL {{ ?doc dcterms:title ?title }}
+}}"""
+"""Documents whose text holds the needle. Only the texts that match are joined to their
+document, its type and its title. The type is tested through a variable on purpose: written
+``?doc a dk:SourceDocument`` (or ``FILTER EXISTS``), the test is what Oxigraph evaluates
+first, for every document of the archive, before a single text is read; at 10⁴ documents a
+word found nowhere took 0.8 s so, and 0.15 s this way."""
+TITLES = """SELECT ?doc ?text ?title WHERE {{
+  ?doc dcterms:title ?found FILTER(CONTAINS(LCASE(STR(?found)), {needle}))
+  ?doc a ?type FILTER(?type = dk:SourceDocument)
+  ?doc dk:capture ?capture . ?capture dk:normalizedText ?text
+  OPTIONAL {{ ?doc dcterms:title ?title }}
+}}"""
+"""Documents whose title holds the needle, the same way round: the titles first."""
+
+
 def documents(store: Store, needle: str) -> list[Hit]:
+    """Documents whose text or title contains ``needle``; whole-word matches count more."""
     literal = str(ox.Literal(needle))
-    rows = store.select(
-        "SELECT ?doc ?text (SAMPLE(?t) AS ?title) WHERE { ?doc a dk:SourceDocument ; "
-        "dk:capture/dk:normalizedText ?text OPTIONAL { ?doc dcterms:title ?t } "
-        f"FILTER(CONTAINS(LCASE(?text), {literal}) || CONTAINS(LCASE(STR(?t)), {literal})) }} "
-        "GROUP BY ?doc ?text"
-    )
-    found = []
-    for r in rows:
-        text = str(r["text"])
+    titles: dict[tuple[str, str], set[str]] = {}
+    for query in (TEXTS, TITLES):
+        for r in store.select(query.format(needle=literal)):
+            found = titles.setdefault((r["doc"], str(r["text"])), set())
+            if r["title"] is not None:
+                found.add(str(r["title"]).lower())
+    hits = []
+    for (doc, text), named in titles.items():
         words = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(needle)}(?!\w)", text, re.I)]
         low = text.lower()
         spots, at = [], low.find(needle)
@@ -114,12 +133,12 @@ def documents(store: Store, needle: str) -> list[Hit]:
             at = low.find(needle, at + len(needle))
         if words:  # whole words first: "Evin" should not show "achi-evin-g"
             spots = words
-        in_title = needle in str(r["title"] or "").lower()
+        in_title = any(needle in title for title in named)
         score = 5 + min(len(words), 20) + min(len(spots), 5) + (30 if in_title else 0)
-        hit = Hit(r["doc"], score, "document", spots=spots[:SNIPPETS], text=text)
+        hit = Hit(doc, score, "document", spots=spots[:SNIPPETS], text=text)
         hit.occurrences = len(spots)
-        found.append(hit)
-    return found
+        hits.append(hit)
+    return hits
 
 
 def normalized(query: str) -> str:
