@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Callable
+
+import pytest
 
 from dadkhah.store import Store
 from server import search
@@ -26,6 +30,10 @@ INSERT DATA {
     <{id}capture/elsewhere> dk:normalizedText "Tehran only." .
     <{id}not-a-document> dk:capture <{id}capture/not-a-document> .
     <{id}capture/not-a-document> dk:normalizedText "Evin, but no document holds it." .
+    <{id}titled-not-a-document> dcterms:title "Evin" ; dk:capture <{id}capture/elsewhere> .
+    <{id}document/also-in-title> a dk:SourceDocument ; dcterms:title "EVIN" ;
+        dk:capture <{id}capture/also-in-title> .
+    <{id}capture/also-in-title> dk:normalizedText "A list." .
   }
   GRAPH <https://dadkhah.example/id/graph/b> {
     <{id}capture/in-text> dk:normalizedText "Held in Evin, then moved from Evin." .
@@ -35,16 +43,36 @@ INSERT DATA {
 """.replace("{id}", ID)
 
 
+@pytest.mark.parametrize("batch", [1, search.BATCH])
 def test_documents_are_found_by_text_or_title_once_each_and_scored(
-    new_store: Callable[[], Store],
+    new_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
+    monkeypatch.setattr(search, "BATCH", batch)  # documents found by title, asked in batches
     store = new_store()
     store.update(DATA)
     hits = {h.iri.removeprefix(ID + "document/"): h for h in search.documents(store, "evin")}
-    assert sorted(hits) == ["in-a-word", "in-text", "in-title"]  # a capture alone is no hit
+    # neither a capture alone nor a titled resource that is not a document is a hit
+    assert sorted(hits) == ["also-in-title", "in-a-word", "in-text", "in-title"]
     # 5, +1 per whole word (up to 20), +1 per occurrence (up to 5), +30 for the title
     assert (hits["in-text"].score, hits["in-text"].occurrences) == (5 + 2 + 2, 2)
     assert hits["in-text"].spots == [8, 30]  # each once, though two graphs state the text
     assert (hits["in-title"].score, hits["in-title"].occurrences) == (5 + 30, 0)
+    assert hits["also-in-title"].score == 5 + 30
     assert (hits["in-a-word"].score, hits["in-a-word"].spots) == (5 + 1, [4])
     assert search.documents(store, "nowhere") == []
+
+
+def test_matches_finds_what_the_regular_expressions_find() -> None:
+    """Whole words as ``(?<!\\w)needle(?!\\w)``, case-blind, and every non-overlapping match,
+    over texts of letters with and without case, digits, ``_``, Persian and punctuation."""
+    rng = random.Random(1988)
+    alphabet = "aAbB_1 -éÉفا."
+    needles = ["aa", "a-a", "ab", "a a", "-a", "é_", "فا", "a.", "_b", "aba"]
+    for _ in range(4_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        needle = rng.choice(needles)
+        pattern = rf"(?<!\w){re.escape(needle)}(?!\w)"
+        words = [m.start() for m in re.finditer(pattern, text, re.I)]
+        spots = [m.start() for m in re.finditer(re.escape(needle), text.lower())]
+        assert search.matches(text.lower(), needle) == (words, spots), (text, needle)
+    assert search.matches("xa-a-a", "a-a") == ([3], [1])  # a word that starts inside a match
