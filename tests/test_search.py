@@ -43,11 +43,16 @@ INSERT DATA {
 """.replace("{id}", ID)
 
 
-@pytest.mark.parametrize("batch", [1, search.BATCH])
+@pytest.mark.parametrize(
+    ("batch", "look_up"),
+    [(search.BATCH, search.LOOK_UP), (1, search.LOOK_UP), (1, 0)],
+    ids=["as set", "one IRI a batch", "documents listed"],
+)
 def test_documents_are_found_by_text_or_title_once_each_and_scored(
-    new_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch, batch: int
+    new_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch, batch: int, look_up: int
 ) -> None:
-    monkeypatch.setattr(search, "BATCH", batch)  # documents found by title, asked in batches
+    monkeypatch.setattr(search, "BATCH", batch)
+    monkeypatch.setattr(search, "LOOK_UP", look_up)  # past it, every document is listed
     store = new_store()
     store.update(DATA)
     hits = {h.iri.removeprefix(ID + "document/"): h for h in search.documents(store, "evin")}
