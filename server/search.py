@@ -166,7 +166,7 @@ def matches(low: str, needle: str) -> tuple[list[int], list[int]]:
     r"""Where ``needle`` stands in ``low`` as a whole word, and where at all (both without
     overlaps, leftmost first): what ``re.finditer`` gives for ``(?<!\w)needle(?!\w)`` and for
     ``needle``, found with ``str.find``. The regular expression, case-blind over the text,
-    took half a search for a name found in most documents (about 7 s of 30 at 10⁵)."""
+    took 0.8 s of the 4.0 s (profiled) that a name found in 8,440 documents took at 10⁴."""
     size, end = len(needle), len(low)
     spots, at = [], low.find(needle)
     while at >= 0:
