@@ -334,9 +334,9 @@ def test_fingerprints_wait_in_a_file_and_land_in_bounded_transactions(
     stream.close()
     assert stream._marks.closed
     marks = store.quads_for_pattern(None, ox.NamedNode(str(DK.fingerprint)), None)
-    names = [
-        str(q.subject.value).rsplit("/", 1)[1] for q in marks if isinstance(q.subject, ox.NamedNode)
-    ]
+    graphs = [q.subject for q in marks]
+    assert all(isinstance(g, ox.NamedNode) for g in graphs)  # so none is left out below
+    names = [g.value.rsplit("/", 1)[1] for g in graphs if isinstance(g, ox.NamedNode)]
     assert sorted(names) == list("abcde")
 
 
