@@ -1,6 +1,6 @@
 """Generate a synthetic archive shaped like the bundled one, in the formats the loaders read.
 
-    python -m bench.generate OUT --docs 10000 [--seed 1988] [--entities 2000] [--jobs 2]
+    python -m bench.generate OUT --docs 10000 [--first 0] [--seed 1988] [--entities 2000] [--jobs 2]
 
 OUT receives ``registry.yaml`` (the bundled entities plus made-up ones, ~2,000 in all),
 ``documents/NNN/<id>.txt`` with a ``<id>.meta.yaml`` sidecar, ``annotations/NNN/<id>.yaml``
@@ -12,7 +12,8 @@ documents each, as archives on disk usually do. ``MANIFEST`` (JSON) records what
 so a benchmark can check a load against it.
 
 Output depends only on the seed and the index of each document: the first 100 documents of
-a 10^4 archive are the 10^2 archive, and ``--jobs`` changes speed, not bytes.
+a 10^4 archive are the 10^2 archive, and ``--jobs`` changes speed, not bytes. ``--first N``
+starts at document N, so an archive can be grown by parts that share no document.
 """
 
 from __future__ import annotations
@@ -169,14 +170,16 @@ def write_range(args: tuple[Path, int, int, int, str]) -> dict[str, int]:
 
 def generate(
     out: Path, docs: int, *, seed: int = 1988, entities: int = 2000, jobs: int = 1,
-    base: str = DEFAULT_BASE,
+    base: str = DEFAULT_BASE, first: int = 0,
 ) -> dict[str, Any]:  # fmt: skip
-    """Write the archive; return (and write) its manifest."""
+    """Write the archive (documents ``first`` to ``first + docs - 1``); return (and write)
+    its manifest."""
     out.mkdir(parents=True, exist_ok=True)
     registry = build_registry(seed, entities)
     (out / "registry.yaml").write_text(registry_yaml(registry), encoding="utf-8")
     step = 500
-    tasks = [(out, seed, i, min(docs, i + step), base) for i in range(0, docs, step)]
+    end = first + docs
+    tasks = [(out, seed, i, min(end, i + step), base) for i in range(first, end, step)]
     totals = {"documents": 0, "annotation_files": 0, "web_annotation_files": 0, "annotations": 0}
     if jobs > 1:
         with Pool(jobs, initializer=_init, initargs=(seed, entities)) as pool:
@@ -198,6 +201,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--docs", type=int, default=100)
+    parser.add_argument("--first", type=int, default=0, help="index of the first document")
     parser.add_argument("--seed", type=int, default=1988)
     parser.add_argument("--entities", type=int, default=2000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -205,7 +209,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     manifest = generate(args.out, args.docs, seed=args.seed, entities=args.entities,
-                        jobs=args.jobs, base=args.base_iri)  # fmt: skip
+                        jobs=args.jobs, base=args.base_iri, first=args.first)  # fmt: skip
     print(json.dumps(manifest), f"in {time.perf_counter() - started:.1f} s")
 
 

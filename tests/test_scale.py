@@ -83,6 +83,18 @@ def test_the_generator_is_deterministic_and_prefix_stable(tmp_path: Path, archiv
         assert twin.read_bytes() == path.read_bytes()
 
 
+def test_the_generator_starts_where_asked(tmp_path: Path, archive: Path) -> None:
+    generate(tmp_path / "tail", 30, seed=7, first=170)
+    manifest = json.loads((tmp_path / "tail" / MANIFEST).read_text())
+    assert manifest["documents"] == 30
+    made = sorted(p for p in (tmp_path / "tail").rglob("*") if p.is_file() and p.name != MANIFEST)
+    assert len(made) == 1 + 30 * 3 + 6  # registry, text, notes, annotations; 1 in 5 Web
+    for path in made:
+        twin = archive / path.relative_to(tmp_path / "tail")
+        assert twin.read_bytes() == path.read_bytes(), path.name
+    assert not list((tmp_path / "tail" / "documents").rglob("d000169*"))
+
+
 def test_the_archive_has_the_promised_shape(archive: Path) -> None:
     manifest = json.loads((archive / MANIFEST).read_text())
     assert manifest["documents"] == 200 and manifest["web_annotation_files"] == 40
@@ -572,6 +584,36 @@ def test_the_load_benchmark_tees_the_quads_the_raw_load_reads(
     assert only_ours == ontology  # written in a transaction, not streamed
     assert set(raw) <= set(ours)
     assert len(ours) - len(raw) == sum(1 for q in ours if q.graph_name.value in ontology)
+
+
+@pytest.mark.parametrize("switch", ["--anchor-from-load", "--no-store-reads"])
+def test_a_load_in_parts_ends_as_one_load(tmp_path: Path, switch: str) -> None:
+    """``bench.chunked`` loads one shard folder per process; with either switch that takes
+    the store's reads away, the store it leaves is the one a single load leaves."""
+    whole = tmp_path / "whole"
+    generate(whole, 8, seed=7)
+    generate(whole, 8, seed=7, first=1000)  # a second shard folder
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.chunked", str(tmp_path / "parts"), str(whole),
+         "--part", "1000", switch],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    reports = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [(r["shards"], r["documents_from_earlier_parts"]) for r in reports] == [
+        ("000-000", 0), ("001-001", 8)
+    ]  # fmt: skip
+
+    def inputs(shard: str) -> int:  # texts, annotation files, Web Annotation files
+        texts = list((whole / "documents" / shard).glob("*.txt"))
+        return len(texts) + len(list((whole / "annotations" / shard).iterdir()))
+
+    assert reports[0]["statuses"] == {"loaded": 1 + inputs("000")}  # and the registry
+    assert reports[1]["statuses"] == {"unchanged": 1, "loaded": inputs("001")}
+    assert reports[1]["peak_rss_mib"] > 0
+    single = EmbeddedStore(str(tmp_path / "single"))
+    assert all(o.status == "loaded" for o in load(single, whole, workers=0))
+    parts = EmbeddedStore(str(tmp_path / "parts"), read_only=True)
+    assert content(parts) == content(single)
 
 
 def test_the_heap_sample_sees_small_blocks_allocated_and_freed() -> None:
