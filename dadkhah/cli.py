@@ -376,12 +376,9 @@ def serve(
         settings = obj.settings
         if query_timeout is not None:
             settings = dataclasses.replace(settings, query_timeout=query_timeout)
-        if not settings.remote and obj.store.quad_count() == 0:
-            click.echo("empty store: loading the bundled corpus first", err=True)
-            status = _run_load(obj, (str(corpus_dir()),), dry_run=False)
-            if status:
-                sys.exit(status)
         obj.close()
+        if not settings.remote:
+            _prepare_in_child(settings)
         from server.serve import run
 
         run(
@@ -395,6 +392,36 @@ def serve(
         )
     except DadkhahError as err:
         _fail(err)
+
+
+def _prepare_in_child(settings: Settings) -> None:
+    """Give an empty embedded store the bundled corpus, in a process of its own.
+
+    Opening a store starts RocksDB's background threads, and they stay with the process
+    after the store is closed. gunicorn forks its workers from this process: each would
+    inherit the threads' records but not the threads, and crash with SIGSEGV at exit while
+    RocksDB joins them. So ``serve`` never opens the store itself."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=_fill_if_empty, args=(settings,))
+    child.start()
+    child.join()
+    if child.exitcode:
+        sys.exit(child.exitcode)
+
+
+def _fill_if_empty(settings: Settings) -> None:
+    obj = Context(settings)
+    try:
+        if obj.store.quad_count() == 0:
+            click.echo("empty store: loading the bundled corpus first", err=True)
+            status = _run_load(obj, (str(corpus_dir()),), dry_run=False)
+            if status:
+                sys.exit(status)
+    except DadkhahError as err:
+        _fail(err)
+    finally:
+        obj.close()
 
 
 def main() -> None:

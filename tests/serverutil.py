@@ -58,6 +58,8 @@ class LiveServer:
         self.url = ""
         self.process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self.final_log = ""
+        self.returncode: int | None = None
 
     @property
     def pid(self) -> int:
@@ -147,7 +149,10 @@ class LiveServer:
                 process.kill()
                 process.wait(timeout=10)
         if not self._log.closed:
+            self.final_log = self.log_text()  # what was written until it stopped
             self._log.close()
+        if process is not None:
+            self.returncode = process.returncode
 
 
 def seeded_store(path: Path) -> Path:

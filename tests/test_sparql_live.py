@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -18,6 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, JSONLD, TSV, TURTLE, XML, SPARQLWrapper
 
+from dadkhah.resources import corpus_dir
 from tests.backends import Backend
 from tests.serverutil import TOKEN, LiveServer
 
@@ -239,3 +241,27 @@ def test_readers_keep_working_during_a_write(live: LiveServer) -> None:
     ).json()
     assert check["results"]["bindings"][0]["n"]["value"] == "20000"
     requests.delete(live.graphs, params={"graph": graph}, headers=live.auth(), timeout=30)
+
+
+@pytest.mark.server
+def test_serve_fills_an_empty_store_and_its_workers_exit_cleanly(tmp_path: Path) -> None:
+    """An empty store gets the bundled corpus before the workers start, and every gunicorn
+    worker exits on its own when ``serve`` is stopped: none is killed by a signal (RocksDB's
+    threads, had ``serve`` opened the store before forking, made each die with SIGSEGV)."""
+    server = LiveServer(tmp_path / "store", workers=2)
+    with server:
+        query = (
+            "SELECT (COUNT(DISTINCT ?d) AS ?n) "
+            "WHERE { GRAPH ?g { ?d a <https://dadkhah.example/ns#SourceDocument> } }"
+        )
+        answer = requests.get(server.sparql, params={"query": query}, timeout=30,
+                              headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+        assert answer.ok, answer.text
+        assert answer.json()["results"]["bindings"][0]["n"]["value"] == str(
+            len(list(corpus_dir().rglob("*.txt")))
+        )
+    log = server.final_log
+    assert "empty store: loading the bundled corpus first" in log
+    assert log.count("Worker exiting") == 2, log
+    assert "SIG" not in log and "signal" not in log.replace("Handling signal: term", ""), log
+    assert server.returncode == 0, log
