@@ -165,10 +165,12 @@ def _prepare(
 # ---------------------------------------------------------------- fingerprints as a filter
 
 
-def fingerprint_key(graph: str, fingerprint: str) -> int:
-    """64 bits standing for (graph, fingerprint): eight bytes per stored unit let a worker
-    skip committed inputs without the store (the committing process confirms each skip)."""
-    digest = hashlib.blake2b(f"{graph} {fingerprint}".encode(), digest_size=8).digest()
+def fingerprint_key(fingerprint: str) -> int:
+    """64 bits standing for a stored fingerprint: eight bytes per stored unit let a worker
+    skip committed inputs without the store. The committing process confirms each skip
+    against the unit's graph, so the key leaves the graph out: the store lists fingerprints
+    alone about five times faster than with their graphs (``loaders.commit.stored_keys``)."""
+    digest = hashlib.blake2b(fingerprint.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 
 
@@ -176,7 +178,7 @@ def key_filter(keys: array) -> SkipCheck:  # type: ignore[type-arg]
     """A ``SkipCheck`` over sorted ``fingerprint_key`` values."""
 
     def known(graph: str, fingerprint: str) -> bool:
-        key = fingerprint_key(graph, fingerprint)
+        key = fingerprint_key(fingerprint)
         at = bisect_left(keys, key)
         return at < len(keys) and keys[at] == key
 

@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))  # bench/ is a folder of scripts, not an installed
 from bench.generate import MANIFEST, generate  # noqa: E402
 
 BASE = "https://dadkhah.example/id/"
+FINGERPRINT = ox.NamedNode(str(DK.fingerprint))
 
 
 def tree_digest(folder: Path) -> str:
@@ -205,6 +206,37 @@ def test_a_second_load_skips_everything_before_parsing(
     outcomes = load(parallel_store, archive, workers=2)
     assert {o.status for o in outcomes} == {"unchanged"}
     assert content(parallel_store) == before
+
+
+def test_workers_skip_by_fingerprint_and_every_skip_is_confirmed(
+    archive: Path, tmp_path: Path
+) -> None:
+    """The keys workers skip by stand for fingerprints alone. A stored fingerprint arriving
+    with a graph the store does not hold (a key that matched another unit) is not taken as
+    unchanged: the input is prepared again and loaded."""
+    folder = copy_first(archive, tmp_path / "archive", 3)
+    store = EmbeddedStore(str(tmp_path / "store"))
+    first = [p for p in folder.rglob("*.txt")][:2]
+    assert {o.status for o in load(store, first[0], workers=0)} == {"loaded"}
+    stored = {
+        q.object.value
+        for q in store.oxigraph.quads_for_pattern(None, FINGERPRINT, None)
+        if isinstance(q.object, ox.Literal)
+    }
+    keys = commit.stored_keys(store)
+    assert len(keys) == len(stored) and list(keys) == sorted(keys)
+    known = work.key_filter(keys)
+    assert all(known("urn:any:graph", fingerprint) for fingerprint in stored)
+    assert not known("urn:any:graph", "0" * 64)
+    run = commit._Run(store, Minter(BASE), False, 0)
+    try:
+        taken = next(f for f in stored if f)
+        forged = work.Skipped(str(first[1]), BASE + "graph/document/never-stored", taken)
+        outcomes = [*run.settle("document", forged), *run.flush()]
+    finally:
+        run.close()
+    assert [o.status for o in outcomes] == ["loaded"], outcomes
+    assert len(stored) < sum(1 for _ in store.oxigraph.quads_for_pattern(None, FINGERPRINT, None))
 
 
 def test_a_bad_file_among_many_is_the_only_one_rejected(
