@@ -174,7 +174,7 @@ def stored_keys(store: Any) -> array:  # type: ignore[type-arg]
     fingerprints, eight bytes per unit.
 
     Only the fingerprints are asked for. Listing whole quads made Oxigraph turn four ids
-    back into strings per unit, each a look-up of its own: 15.1 s against 3.2 s for 290,402
+    back into strings per unit, each a look-up of its own: 15.1 s against 3.4 s for 290,402
     units (bench/RESULTS.md, "Memory")."""
     keys = array("Q")
     oxi: ox.Store | None = getattr(store, "oxigraph", None)
