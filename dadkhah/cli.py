@@ -376,7 +376,6 @@ def serve(
         settings = obj.settings
         if query_timeout is not None:
             settings = dataclasses.replace(settings, query_timeout=query_timeout)
-        obj.close()
         if not settings.remote:
             _prepare_in_child(settings)
         from server.serve import run
