@@ -60,11 +60,50 @@ def test_documents_are_found_by_text_or_title_once_each_and_scored(
     assert sorted(hits) == ["also-in-title", "in-a-word", "in-text", "in-title"]
     # 5, +1 per whole word (up to 20), +1 per occurrence (up to 5), +30 for the title
     assert (hits["in-text"].score, hits["in-text"].occurrences) == (5 + 2 + 2, 2)
-    assert hits["in-text"].spots == [8, 30]  # each once, though two graphs state the text
+    assert hits["in-text"].spots == [
+        (8, 12),
+        (30, 34),
+    ]  # each once, though two graphs state the text
     assert (hits["in-title"].score, hits["in-title"].occurrences) == (5 + 30, 0)
     assert hits["also-in-title"].score == 5 + 30
-    assert (hits["in-a-word"].score, hits["in-a-word"].spots) == (5 + 1, [4])
+    assert (hits["in-a-word"].score, hits["in-a-word"].spots) == (5 + 1, [(4, 8)])
     assert search.documents(store, "nowhere") == []
+
+
+def test_marks_fall_on_the_words_where_lower_casing_lengthens_the_text(
+    new_store: Callable[[], Store],
+) -> None:
+    """``İ`` lower-cases to two characters (``i`` and a combining dot), as in SPARQL's ``LCASE``:
+    the marks after it still fall on the matched words, and a match inside it marks all of it."""
+    text = "İzmir'den İİ Evin'e; sonra EVİN."
+    assert len(text.lower()) == len(text) + 4
+    store = new_store()
+    store.update(
+        f"PREFIX dk: <https://dadkhah.example/ns#> INSERT DATA {{ GRAPH <{ID}graph/t> {{ "
+        f"<{ID}document/t> a dk:SourceDocument ; dk:capture <{ID}capture/t> . "
+        f'<{ID}capture/t> dk:normalizedText "{text}" . }} }}'
+    )
+    (hit,) = search.documents(store, "evi")
+    assert [text[at:end] for at, end in hit.spots] == ["Evi", "EVİ"]
+    assert search.snippet(text, *hit.spots[1]).endswith("<mark>EVİ</mark>N.")
+    (hit,) = search.documents(store, search.normalized("İ"))  # two characters once lower-cased
+    assert [text[at:end] for at, end in hit.spots] == ["İ", "İ", "İ"]
+    assert [at for at, _ in hit.spots] == [0, 10, 11]
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "words", "spots"),
+    [
+        ("evi\u0307n", "evi", [], [0]),  # "EVİN" lower-cased: the dot goes on with the word
+        ("كتابٌ كتاب", "كتاب", [6], [0, 6]),  # a vowel sign (tanwin) goes on with the word
+        ("اوین\u200cها اوین", "اوین", [0, 8], [0, 8]),  # a zero-width non-joiner parts words
+    ],
+    ids=["combining dot", "vowel sign", "non-joiner"],
+)
+def test_a_combining_mark_belongs_to_the_word_before_it(
+    text: str, needle: str, words: list[int], spots: list[int]
+) -> None:
+    assert search.matches(text, needle) == (words, spots)
 
 
 def test_matches_finds_what_the_regular_expressions_find() -> None:
