@@ -34,7 +34,7 @@ def loaded(runner: CliRunner, store_path: str) -> str:
 
 
 def triples(runner: CliRunner, store: str) -> int:
-    code, out, _ = run(runner, store, "stats")
+    code, out, _ = run(runner, store, "stats", "--union")
     assert code == 0
     return int(next(line.split()[1] for line in out.splitlines() if line.startswith("triples")))
 
@@ -45,6 +45,8 @@ def test_load_twice_then_stats(runner: CliRunner, loaded: str) -> None:
     code, out, _ = run(runner, loaded, "stats")
     stats = dict(line.split()[:2] for line in out.splitlines())
     assert stats["documents"] == "5" and stats["entities"] == "76" and int(stats["claims"]) > 100
+    assert "triples" not in stats  # the union graph is counted only when asked: --union
+    assert int(stats["quads"]) > triples(runner, loaded)  # some triples stand in several graphs
 
 
 def test_load_shows_progress_with_rate_and_eta(runner: CliRunner, store_path: str) -> None:
