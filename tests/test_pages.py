@@ -622,3 +622,35 @@ def test_quotes_and_claims_share_a_page_that_names_the_person_by_role(
     assert f"<dt>{role}</dt>" in facts
     assert f'href="{urlparse(str(row["who"])).path}"' in facts
     assert "Evidence: the words in the document" in page
+
+
+def test_a_page_of_claims_asks_for_its_rows_a_batch_at_a_time(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of 100 claims takes ten queries for its rows, not one a claim: each query holds
+    a thread of the engine until its time limit, and the rows are what they were."""
+    from server import claims
+
+    store = app.extensions["dadkhah.store"]
+    sent: list[str] = []
+    select = store.select
+
+    def counted(query: str, *args: object, **kwargs: object) -> object:
+        sent.append(query)
+        return select(query, *args, **kwargs)
+
+    monkeypatch.setattr(store, "select", counted)
+    shown: list[claims.ClaimRow] = []
+    rows_of = claims.rows_of
+
+    def recorded(*args: object, **kwargs: object) -> list[claims.ClaimRow]:
+        shown.extend(rows := rows_of(*args, **kwargs))  # type: ignore[arg-type]
+        return rows
+
+    monkeypatch.setattr(claims, "rows_of", recorded)
+    assert client.get("/claims").status_code == 200
+    assert len(shown) == claims.PAGE and len({r.iri for r in shown}) == claims.PAGE
+    assert len([q for q in sent if "dk:statedIn" in q]) == -(-claims.PAGE // claims.BATCH)
+    with app.test_request_context():  # a batch of one gives each row as the page has it
+        alone = [rows_of(store, [row.iri]) for row in shown[:: 2 * claims.BATCH]]
+    assert [row for (row,) in alone] == shown[:: 2 * claims.BATCH]
