@@ -10,7 +10,11 @@ is already stored are skipped before they are parsed, so loading the same files 
 changes nothing and a killed load, run again, resumes where it stopped.
 
 Inputs are committed kind by kind (registries, documents, curated annotations, Web
-Annotations), so an annotation file finds the documents loaded earlier in the same run. A
+Annotations), so an annotation file finds the documents loaded earlier in the same run. The
+one exception: a stored document whose text changes while stored annotations anchor to it
+waits until the annotation files of the run are prepared against its new text, and is then
+written in one transaction with those that re-anchor every such graph, or rejected with them
+(``_Run.settle_changes``): stored selectors always point at the words they quote. A
 large folder is streamed, never listed in memory; each kind with many inputs is prepared
 by worker processes (``loaders.parallel``) while this process, the only one that opens the
 store, looks up what they need and commits their units in input order.
@@ -33,6 +37,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
+from rdflib.namespace import PROV
 
 from dadkhah import __version__
 from dadkhah.errors import DadkhahError, LoadError, QueryError
@@ -45,6 +50,7 @@ from dadkhah.units import LoadUnit, PreparedUnit
 from dadkhah.validation import check_prepared, check_unit
 
 from . import text, work
+from .context import DocumentText
 from .discovery import KINDS, Inputs, discover, kind_of
 from .inputs import sha256_hex
 from .lookups import StoreLookup, WrittenHere, hints, prefetch
@@ -57,6 +63,7 @@ PARALLEL_MIN = 64
 REFUSED = (SyntaxError, ValueError, OSError, QueryError)
 """What a store raises when it refuses a unit's triples (its transaction then left nothing
 behind); QueryError: a remote store refused the update. Anything else stops the load."""
+ANNOTATION_KINDS = ("annotations", "web-annotations")
 BATCH_BYTES = 32 << 20
 """New units join their kind's bulk-load stream in batches of about this much N-Quads text,
 each journaled in one transaction (``dadkhah.journal``); a few batches are in memory at once."""
@@ -191,6 +198,67 @@ def stored_keys(store: Any) -> array:  # type: ignore[type-arg]
     return array("Q", sorted(keys))
 
 
+@dataclass(frozen=True)
+class _Change:
+    """A stored document whose text a load changes, and the stored annotation graphs
+    (with the file each was loaded from) that anchor to its stored text."""
+
+    unit: PreparedUnit
+    existing: str | None
+    anchored: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """An annotation unit waiting for the changed documents it anchors to."""
+
+    unit: PreparedUnit
+    documents: frozenset[str]
+
+
+_USED = f"<{PROV.used}> <"
+
+
+def _used(unit: PreparedUnit) -> Iterator[str]:
+    """The captures a unit's provenance says its load used."""
+    for line in unit.provenance:
+        at = line.find(_USED)
+        if at != -1:
+            yield line[at + len(_USED) : line.rindex(">")]
+
+
+def _groups(
+    changes: dict[str, _Change], waiting: list[_Waiting], by_graph: dict[str, _Waiting]
+) -> list[list[PreparedUnit]]:
+    """Changed documents and waiting units that must be decided together: a document with
+    the graphs anchored to it, a unit with the documents it anchors to (documents first)."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    def join(a: str, b: str) -> None:
+        parent[root(a)] = root(b)
+
+    for iri, change in changes.items():
+        root(iri)
+        for graph in change.anchored:
+            if graph in by_graph:
+                join(graph, iri)
+    for item in waiting:
+        root(item.unit.graph_iri)
+        for iri in item.documents:
+            join(item.unit.graph_iri, iri)
+    groups: dict[str, list[PreparedUnit]] = {}
+    for iri, change in changes.items():
+        groups.setdefault(root(iri), []).append(change.unit)
+    for item in waiting:
+        groups.setdefault(root(item.unit.graph_iri), []).append(item.unit)
+    return list(groups.values())
+
+
 class _Run:
     """One call of ``load_paths``: the store, the shared context, the stream of new units
     being bulk-written with the batch waiting to join it and, once a kind is large enough,
@@ -222,6 +290,12 @@ class _Run:
         self.streamed: tuple[str, set[int]] = ("", set())
         self.held = _Held()  # outcomes waiting for the stream, in input order
         self.written_off = False  # look-ups of documents have gone back to the store for good
+        # changed documents waiting for the annotations anchored to them (settle_changes)
+        self.changes: dict[str, _Change] = {}
+        self.waiting: list[_Waiting] = []
+        self.captures: dict[str, str] = {}  # new capture -> its document
+        self.anchored: dict[str, set[str]] = {}  # graph -> changed documents it anchors to
+        self.failed: set[str] = set()  # graphs of annotation files rejected in this load
 
     def close(self) -> None:
         try:
@@ -270,8 +344,12 @@ class _Run:
                 return self.report(Outcome(result.source, "unchanged"))
             return self.settle(kind, self.run_here(kind, Path(result.source)))  # key collision
         if isinstance(result, work.Failed):
+            if self.changes and kind in ANNOTATION_KINDS:
+                self.failed.add(self.annotations_graph(result.source))
             return self.report(Outcome(result.source, "rejected", error=result.error()))
         unit = result.unit
+        if self.changes and kind in ANNOTATION_KINDS and self.waits(unit):
+            return []  # reported by settle_changes
         if hash(unit.graph_iri) in self.streamed[1]:
             done = self.flush()  # one graph twice in a run: the later one replaces it
             return chain(done, self.settle(kind, result))
@@ -294,6 +372,8 @@ class _Run:
         existing = self.store.fingerprint(URIRef(unit.graph_iri))
         if existing == unit.fingerprint:
             return self.report(Outcome(unit.source, "unchanged"))
+        if unit.document is not None and self.text_changed(unit, existing):
+            return []  # reported by settle_changes, with the annotations anchored to it
         done = self.flush()  # a replacement: what came before it is written first
         return chain(done, self.report(_write(self.store, unit, existing, self.dry_run)))
 
@@ -343,6 +423,161 @@ class _Run:
         if isinstance(result, work.Failed):
             return Outcome(source, "rejected", error=result.error())
         return Outcome(source, "unchanged")
+
+    # -- changed documents and the annotations anchored to them
+
+    def text_changed(self, unit: PreparedUnit, existing: str | None) -> bool:
+        """Whether ``unit`` changes the text of a stored document that stored annotation
+        graphs anchor to; if so it waits (``settle_changes``) and, until then, the
+        annotation files of this load anchor to its new text. One look-up of the stored
+        text and one per annotation targeting the document, for changed documents only."""
+        facts = unit.document
+        assert facts is not None
+        stored = self.lookup.stored_document(URIRef(facts.iri))
+        if stored is None or stored.text == facts.text:
+            return False  # the stored selectors still point at the same words
+        prefix = str(self.minter.annotations_graph("x"))[:-1]
+        anchored = self.lookup.anchored_to(facts.iri, prefix)
+        if not anchored:
+            return False
+        self.changes[facts.iri] = _Change(unit, existing, anchored)
+        self.captures[facts.capture] = facts.iri
+        for graph in anchored:
+            self.anchored.setdefault(graph, set()).add(facts.iri)
+        text = DocumentText(URIRef(facts.iri), URIRef(facts.capture), facts.text, facts.sha256)
+        self.lookup.changed["iri " + facts.iri] = text
+        if facts.url:
+            self.lookup.changed["url " + facts.url] = text
+        return True
+
+    def waits(self, unit: PreparedUnit) -> bool:
+        """Whether an annotation unit waits for a changed document: it anchors to the new
+        text (its provenance says it used the new capture), or it replaces a graph
+        anchored to the stored text."""
+        docs = {self.captures[c] for c in _used(unit) if c in self.captures}
+        if not docs and unit.graph_iri not in self.anchored:
+            return False
+        self.waiting.append(_Waiting(unit, frozenset(docs)))
+        return True
+
+    def annotations_graph(self, source: str) -> str:
+        try:
+            return str(self.minter.annotations_graph(Path(source).stem))
+        except ValueError:
+            return ""  # no graph: the file was rejected for its name
+
+    def settle_changes(self) -> Iterator[Outcome]:
+        """Decide the changed documents and the annotation units waiting for them.
+
+        A changed document is stored only together with every stored annotation graph
+        that anchors to its text, each re-anchored to the new text in this load; an
+        annotation unit anchored to a new text is stored only with that text. What one
+        decision ties together is written in one transaction, so the store never holds a
+        selector that points at other words than its own."""
+        if not self.changes:
+            return
+        yield from self.flush()
+        changes, waiting = self.changes, self.waiting
+        self.changes, self.waiting, self.captures, self.anchored = {}, [], {}, {}
+        self.lookup.changed.clear()
+        by_graph = {w.unit.graph_iri: w for w in waiting}
+        refused: dict[str, str] = {}  # document IRI -> why its change is rejected
+        while True:
+            count = len(refused)
+            for iri, change in changes.items():
+                if iri not in refused and (why := self.missing(change, by_graph, refused)):
+                    refused[iri] = why
+            if len(refused) == count:
+                break
+        groups = _groups(changes, waiting, by_graph)
+        outcomes: dict[str, Outcome] = {}
+        docs = {w.unit.graph_iri: w.documents for w in waiting}
+        for group in groups:
+            outcomes.update(self.decide(group, changes, refused, docs))
+        for unit in [c.unit for c in changes.values()] + [w.unit for w in waiting]:
+            yield from self.report(outcomes[unit.graph_iri])
+
+    def missing(
+        self, change: _Change, by_graph: dict[str, _Waiting], refused: dict[str, str]
+    ) -> str:
+        """Why ``change`` cannot be stored yet, or "" if every graph anchored to its stored
+        text is re-anchored in this load, to documents whose change is kept."""
+        why = []
+        for graph, file in change.anchored.items():
+            name = file or f"<{graph}>"
+            waiting = by_graph.get(graph)
+            if waiting is None:
+                found = "rejected" if graph in self.failed else "not in this load"
+                why.append(f"{name} {found}")
+            elif waiting.documents & refused.keys():
+                why.append(f"{name} anchored to another rejected change")
+        return ", ".join(why)
+
+    def decide(
+        self,
+        group: list[PreparedUnit],
+        changes: dict[str, _Change],
+        refused: dict[str, str],
+        docs: dict[str, frozenset[str]],
+    ) -> dict[str, Outcome]:
+        """Write what is kept of one group of changed documents and annotation units in one
+        transaction, and reject the rest."""
+        outcomes = {
+            u.graph_iri: self.refusal(u, changes, refused)
+            for u in group
+            if (u.document.iri in refused if u.document else docs[u.graph_iri] & refused.keys())
+        }
+        group = [u for u in group if u.graph_iri not in outcomes]
+        if not group:
+            return outcomes
+        existing = {
+            u.graph_iri: changes[u.document.iri].existing
+            if u.document is not None
+            else self.store.fingerprint(URIRef(u.graph_iri))
+            for u in group
+        }
+        if not self.dry_run:
+            try:
+                self.store.replace_together(group)
+            except REFUSED as err:
+                found = " ".join(str(err).split())
+                error = LoadError(group[0].source, None, "triples the store accepts", found)
+                return {u.graph_iri: Outcome(u.source, "rejected", error=error) for u in group}
+        status = "valid" if self.dry_run else None
+        return outcomes | {
+            u.graph_iri: Outcome(
+                u.source,
+                status or ("replaced" if existing[u.graph_iri] else "loaded"),
+                u.triple_count(),
+                notes=tuple(u.notes),
+            )
+            for u in group
+        }
+
+    def refusal(
+        self, unit: PreparedUnit, changes: dict[str, _Change], refused: dict[str, str]
+    ) -> Outcome:
+        if unit.document is not None:
+            change = changes[unit.document.iri]
+            files = ", ".join(
+                f"{file or '?'} (<{graph}>)" for graph, file in sorted(change.anchored.items())
+            )
+            error = LoadError(
+                unit.source,
+                None,
+                "the annotation files anchored to its stored text loaded with it and "
+                f"re-anchored to its changed text: {files}",
+                refused[unit.document.iri],
+            )
+        else:
+            sources = sorted(changes[d].unit.source for d in changes if d in refused)
+            error = LoadError(
+                unit.source,
+                None,
+                "the changed document it anchors to stored with it",
+                f"the change of {', '.join(sources)} rejected",
+            )
+        return Outcome(unit.source, "rejected", error=error)
 
     # -- what workers need
 
@@ -404,7 +639,8 @@ def load_paths(
     workers: int | None = None,
     progress: Callable[[Outcome], None] | None = None,
 ) -> Generator[Outcome, None, None]:
-    """Load each discovered input, yielding one outcome per input, in input order.
+    """Load each discovered input, yielding one outcome per input, in input order (but for
+    changed documents and the annotation files anchored to them, which come last).
 
     ``workers``: processes that prepare inputs (0: all in this process; None: one per core
     for any kind with at least ``PARALLEL_MIN`` inputs). ``progress``: called with each
@@ -421,6 +657,7 @@ def load_paths(
             _commit_ontology(store, minter, run.ctx.loaded_at)
         for kind, group in groupby(items, key=lambda item: item[0]):
             yield from run.phase(kind, (path for _, path in group), sizes.get(kind, 0))
+        yield from run.settle_changes()
     finally:
         run.close()
         store.flush()

@@ -22,7 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from dadkhah.namespaces import DK, SCHEMA
+from dadkhah.namespaces import DK, OA, SCHEMA
 from dadkhah.units import DocumentFacts
 
 from .context import DocumentText
@@ -31,6 +31,7 @@ _CAPTURE, _TEXT, _SHA = (ox.NamedNode(str(t)) for t in (DK.capture, DK.normalize
 _URL = ox.NamedNode(str(SCHEMA.url))
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _DOCUMENT = ox.NamedNode(str(DK.SourceDocument))
+_HAS_SOURCE, _SOURCE_FILE = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(DK.sourceFile))
 
 
 def _node(iri: str) -> ox.NamedNode | None:
@@ -52,6 +53,10 @@ class StoreLookup:
         self._ox: ox.Store | None = getattr(store, "oxigraph", None)
         self.written: WrittenHere | None = None
         """Set by a load while what it wrote answers for the store (``WrittenHere``)."""
+        self.changed: dict[str, DocumentText] = {}
+        """``hints`` keys of stored documents whose new text this load has prepared but not
+        yet written: the annotation files of the same load anchor to the new text
+        (``loaders.commit``)."""
 
     # -- documents: a capture with its text and digest, all in one named graph
 
@@ -81,8 +86,14 @@ class StoreLookup:
         return next(self._ox.quads_for_pattern(None, _TYPE, _DOCUMENT, None), None) is not None
 
     def document(self, iri: URIRef) -> DocumentText | None:
+        if (known := self.changed.get(f"iri {iri}")) is not None:
+            return known
         if self.written is not None and (known := self.written.answer(f"iri {iri}")):
             return known
+        return self.stored_document(iri)
+
+    def stored_document(self, iri: URIRef) -> DocumentText | None:
+        """The document as the store holds it, whatever this load has prepared."""
         if self._ox is None:
             return self._select(f"VALUES ?doc {{ {iri.n3()} }}")
         doc = _node(str(iri))
@@ -96,6 +107,8 @@ class StoreLookup:
         return None
 
     def document_by_url(self, url: str) -> DocumentText | None:
+        if (known := self.changed.get(f"url {url}")) is not None:
+            return known
         if self.written is not None and (known := self.written.answer(f"url {url}")):
             return known
         if self._ox is None:
@@ -119,6 +132,34 @@ class StoreLookup:
             return None
         row = rows[0]
         return DocumentText(URIRef(row["doc"]), URIRef(row["cap"]), row["text"], row["sha"])
+
+    def anchored_to(self, iri: str, graphs: str) -> dict[str, str]:
+        """The stored graphs whose IRI starts with ``graphs`` that target the document
+        ``iri``, each with the file it was loaded from: one look-up per target of the
+        document, plus one per graph found."""
+        found: dict[str, str] = {}
+        if self._ox is None:
+            rows = self.store.select(
+                f"SELECT DISTINCT ?g ?file WHERE {{ GRAPH ?g {{ ?t oa:hasSource <{iri}> }} "
+                f'FILTER(STRSTARTS(STR(?g), "{graphs}")) '
+                "OPTIONAL { ?g prov:wasGeneratedBy ?a . ?a dk:sourceFile ?file } }"
+            )
+            for row in rows:
+                found.setdefault(str(row["g"]), str(row["file"] or ""))
+            return found
+        doc = _node(iri)
+        if doc is None:
+            return found
+        for quad in self._ox.quads_for_pattern(None, _HAS_SOURCE, doc, None):
+            graph = quad.graph_name
+            if not isinstance(graph, ox.NamedNode) or not graph.value.startswith(graphs):
+                continue
+            if graph.value not in found:
+                provenance = ox.NamedNode(graph.value + "/provenance")
+                file = _first(self._ox.quads_for_pattern(None, _SOURCE_FILE, None, provenance))
+                name = file.object if file is not None else None
+                found[graph.value] = name.value if isinstance(name, ox.Literal) else ""
+        return found
 
     # -- types, from every graph (queries see the union)
 

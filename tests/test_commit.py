@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from dadkhah.errors import LoadError, ShapeViolation
 from dadkhah.iris import Minter
 from dadkhah.units import LoadUnit
-from loaders.commit import discover, load_paths
+from loaders.commit import Outcome, discover, load_paths
 from tests.backends import AnyStore, dump
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -136,3 +136,117 @@ def test_unknown_and_missing_paths_are_named(tmp_path: Path) -> None:
         discover([str(tmp_path / "notes.pdf")])
     with pytest.raises(LoadError, match="nothing there"):
         discover([str(tmp_path / "absent.txt")])
+
+
+# ---------------------------------------------------------------- a document's text changes
+
+BASE = "https://dadkhah.example/id/"
+ANNOTATIONS = BASE + "graph/annotations/t1"
+SELECTORS_AGREE = """
+SELECT (COUNT(*) AS ?checked) (SUM(IF(?found = STR(?exact), 0, 1)) AS ?wrong) WHERE {
+  ?target oa:hasSource ?doc ; oa:hasSelector ?q , ?p .
+  ?q a oa:TextQuoteSelector ; oa:exact ?exact .
+  ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+  ?doc dk:capture/dk:normalizedText ?text .
+  BIND (SUBSTR(?text, ?start + 1, ?end - ?start) AS ?found)
+}
+"""
+
+
+def outcomes_of(store: AnyStore, *paths: Path, workers: int | None = None) -> list[Outcome]:
+    found = discover([str(p) for p in paths])
+    return list(load_paths(store, found, Minter(BASE), workers=workers))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def selectors_agree(store: AnyStore) -> int:
+    row = store.select(SELECTORS_AGREE)[0]
+    assert row["wrong"] == 0
+    return int(row["checked"])
+
+
+def test_a_changed_text_alone_is_rejected_naming_its_annotations(
+    store: AnyStore, tiny_copy: Path
+) -> None:
+    """Stored annotations anchor to the stored text: replacing it alone would leave their
+    offsets pointing at other words."""
+    load(store, tiny_copy)
+    before = dump(store)
+    edit(tiny_copy / "t1.txt", "Witness account of Evin\n", "Witness account of the Evin prison\n")
+    outcomes = outcomes_of(store, tiny_copy / "t1.txt")
+    assert [o.status for o in outcomes] == ["rejected"]
+    assert str(outcomes[0].error) == (
+        f"{tiny_copy / 't1.txt'}: expected the annotation files anchored to its stored text "
+        f"loaded with it and re-anchored to its changed text: t1.yaml (<{ANNOTATIONS}>), "
+        "found t1.yaml not in this load"
+    )
+    assert dump(store) == before
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_changed_text_and_its_annotations_are_stored_together(
+    store: AnyStore, tiny_copy: Path, workers: int
+) -> None:
+    load(store, tiny_copy)
+    checked = selectors_agree(store)
+    edit(tiny_copy / "t1.txt", "Witness account of Evin\n", "Witness account of the Evin prison\n")
+    outcomes = outcomes_of(store, tiny_copy, workers=workers)
+    assert {Path(o.source).name: o.status for o in outcomes} == {
+        "registry.yaml": "unchanged",
+        "t1.txt": "replaced",
+        "t1.yaml": "replaced",
+    }
+    assert selectors_agree(store) == checked
+    assert [o.status for o in outcomes_of(store, tiny_copy)] == ["unchanged"] * 3
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_changed_text_whose_annotations_no_longer_anchor_is_rejected_with_them(
+    store: AnyStore, tiny_copy: Path, workers: int
+) -> None:
+    load(store, tiny_copy)
+    before = dump(store)
+    edit(tiny_copy / "t1.txt", "Judge Example", "Judge Sample")
+    outcomes = {Path(o.source).name: o for o in outcomes_of(store, tiny_copy, workers=workers)}
+    assert outcomes["t1.yaml"].status == "rejected"
+    assert "the quote 'Judge Example' to occur" in str(outcomes["t1.yaml"].error)
+    assert outcomes["t1.txt"].status == "rejected"
+    assert str(outcomes["t1.txt"].error).endswith("found t1.yaml rejected")
+    assert dump(store) == before
+
+
+def test_a_new_annotation_file_on_a_rejected_change_is_rejected_too(
+    store: AnyStore, tiny_copy: Path
+) -> None:
+    """A file anchored to the new text cannot be stored while the old text stays."""
+    load(store, tiny_copy)
+    before = dump(store)
+    edit(tiny_copy / "t1.txt", "Witness account of Evin\n", "Witness account of the Evin prison\n")
+    extra = tiny_copy / "t1-extra.yaml"
+    extra.write_text(
+        "document: t1\nmentions:\n  - quote: the Evin prison\n    entity: evin\n",
+        encoding="utf-8",
+    )
+    outcomes = {Path(o.source).name: o for o in outcomes_of(store, tiny_copy / "t1.txt", extra)}
+    assert outcomes["t1.txt"].status == "rejected"
+    assert outcomes["t1-extra.yaml"].status == "rejected"
+    assert str(outcomes["t1-extra.yaml"].error) == (
+        f"{extra}: expected the changed document it anchors to stored with it, "
+        f"found the change of {tiny_copy / 't1.txt'} rejected"
+    )
+    assert dump(store) == before
+
+
+def test_a_change_that_keeps_the_text_needs_no_annotations(
+    store: AnyStore, tiny_copy: Path
+) -> None:
+    load(store, tiny_copy)
+    checked = selectors_agree(store)
+    edit(tiny_copy / "t1.meta.yaml", "publisher: Example Gazette", "publisher: Another Gazette")
+    assert [o.status for o in outcomes_of(store, tiny_copy / "t1.txt")] == ["replaced"]
+    assert selectors_agree(store) == checked
