@@ -26,6 +26,7 @@ import os
 import pickle
 import re
 import shutil
+import sqlite3
 import tempfile
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -198,6 +199,35 @@ def stored_keys(store: Any) -> array:  # type: ignore[type-arg]
     return array("Q", sorted(keys))
 
 
+class _Claims:
+    """The graph each input of a load maps to, with the first input that mapped to it, in a
+    SQLite file in the load's temporary folder: a load of 10⁵ documents and their
+    annotation files would otherwise keep tens of MiB of IRIs and paths in memory."""
+
+    def __init__(self, folder: Path):
+        self._db = sqlite3.connect(folder / "claims.sqlite")
+        self._db.executescript(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+            "CREATE TABLE claim (graph TEXT PRIMARY KEY, source TEXT)"
+        )
+
+    def first(self, graph: str, source: str) -> str | None:
+        """The input that claimed ``graph`` before ``source``, or None (``source`` claims it)."""
+        row = self._db.execute("SELECT source FROM claim WHERE graph = ?", (graph,)).fetchone()
+        if row is not None:
+            return str(row[0])
+        self._db.execute("INSERT INTO claim VALUES (?, ?)", (graph, source))
+        return None
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _same_file(a: str, b: str) -> bool:
+    """One file named twice (a folder and a file in it): not two inputs."""
+    return a == b or Path(a).resolve() == Path(b).resolve()
+
+
 @dataclass(frozen=True)
 class _Change:
     """A stored document whose text a load changes, and the stored annotation graphs
@@ -296,6 +326,7 @@ class _Run:
         self.captures: dict[str, str] = {}  # new capture -> its document
         self.anchored: dict[str, set[str]] = {}  # graph -> changed documents it anchors to
         self.failed: set[str] = set()  # graphs of annotation files rejected in this load
+        self.claims: _Claims | None = None  # the graph each input maps to (claim)
 
     def close(self) -> None:
         try:
@@ -306,6 +337,8 @@ class _Run:
         finally:
             self.held.close()
             self.stop_written()
+            if self.claims is not None:
+                self.claims.close()
             if self._pool is not None:
                 self._pool.close()
             if self._tmp is not None:
@@ -339,6 +372,8 @@ class _Run:
         come back in input order, those of streamed units once their stream is closed."""
         if isinstance(result, work.Deferred):
             return self.settle(kind, self.run_here(kind, Path(result.source)))
+        if (clash := self.claim(kind, result)) is not None:
+            return self.report(Outcome(clash.path, "rejected", error=clash))
         if isinstance(result, work.Skipped):
             if self.stored(result.graph, result.fingerprint):
                 return self.report(Outcome(result.source, "unchanged"))
@@ -351,7 +386,7 @@ class _Run:
         if self.changes and kind in ANNOTATION_KINDS and self.waits(unit):
             return []  # reported by settle_changes
         if hash(unit.graph_iri) in self.streamed[1]:
-            done = self.flush()  # one graph twice in a run: the later one replaces it
+            done = self.flush()  # one file named twice (claim): written once, then unchanged
             return chain(done, self.settle(kind, result))
         if self.bulk is not None and not (
             self.store.holds(unit.graph_iri) or self.store.holds(unit.provenance_iri)
@@ -423,6 +458,56 @@ class _Run:
         if isinstance(result, work.Failed):
             return Outcome(source, "rejected", error=result.error())
         return Outcome(source, "unchanged")
+
+    # -- one graph, one input
+
+    def claim(self, kind: str, result: work.Result) -> LoadError | None:
+        """Note the graph ``result``'s input maps to; an error if an earlier input of this
+        load maps to it too (the later one is rejected, so that the two never replace each
+        other and a reload of the same files changes nothing). A rejected input claims its
+        graph where its name or sidecar tells it, so the verdict does not depend on which
+        of the two is valid."""
+        if isinstance(result, work.Ready):
+            source, graph = result.unit.source, result.unit.graph_iri
+        elif isinstance(result, work.Skipped):
+            source, graph = result.source, result.graph
+        else:
+            found = self.graph_of(kind, result.source)
+            if found is None:
+                return None
+            source, graph = result.source, found
+        if self.claims is None:
+            self.claims = _Claims(self.folder())
+        earlier = self.claims.first(graph, source)
+        if earlier is None or isinstance(result, work.Failed) or _same_file(earlier, source):
+            return None
+        if kind == "document":
+            doc_id = graph.rsplit("/", 1)[1]
+            return LoadError(
+                source,
+                "document id",
+                "an id no other input of this load has",
+                f"{doc_id!r}, the id of {earlier} too",
+            )
+        return LoadError(
+            source,
+            None,
+            "a graph no other input of this load has (a registry or annotation file's graph "
+            "is named by its file name without extension)",
+            f"<{graph}>, the graph of {earlier} too",
+        )
+
+    def graph_of(self, kind: str, source: str) -> str | None:
+        """The graph a rejected input would have been written to, if that can be told."""
+        path = Path(source)
+        try:
+            if kind == "document":
+                return str(self.minter.document_graph(text.source_for(path).doc_id))
+            if kind == "registry":
+                return str(self.minter.registry_graph(path.stem))
+            return str(self.minter.annotations_graph(path.stem))
+        except (DadkhahError, OSError, ValueError):
+            return None
 
     # -- changed documents and the annotations anchored to them
 

@@ -3,6 +3,7 @@ and bad input rejected with the store exactly as it was."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -250,3 +251,87 @@ def test_a_change_that_keeps_the_text_needs_no_annotations(
     edit(tiny_copy / "t1.meta.yaml", "publisher: Example Gazette", "publisher: Another Gazette")
     assert [o.status for o in outcomes_of(store, tiny_copy / "t1.txt")] == ["replaced"]
     assert selectors_agree(store) == checked
+
+
+# ---------------------------------------------------------------- one graph, one input
+
+WEB_ANNOTATION = {
+    "@context": "http://www.w3.org/ns/anno.jsonld",
+    "id": "urn:example:a1",
+    "type": "Annotation",
+    "body": BASE + "entity/evin",
+    "motivation": "identifying",
+    "target": {
+        "source": BASE + "document/t1",
+        "selector": {"type": "TextQuoteSelector", "exact": "Evin Prison"},
+    },
+}
+
+
+def claims(store: AnyStore) -> int:
+    return int(store.select("SELECT (COUNT(?c) AS ?n) WHERE { ?c a dk:Claim }")[0]["n"])
+
+
+def test_two_annotation_files_of_one_graph_never_replace_each_other(
+    store: AnyStore, tiny_copy: Path
+) -> None:
+    (tiny_copy / "t1.jsonld").write_text(json.dumps(WEB_ANNOTATION), encoding="utf-8")
+    outcomes = {Path(o.source).name: o for o in outcomes_of(store, tiny_copy)}
+    assert [outcomes[n].status for n in ("t1.yaml", "t1.jsonld")] == ["loaded", "rejected"]
+    assert str(outcomes["t1.jsonld"].error) == (
+        f"{tiny_copy / 't1.jsonld'}: expected a graph no other input of this load has "
+        "(a registry or annotation file's graph is named by its file name without extension), "
+        f"found <{ANNOTATIONS}>, the graph of {tiny_copy / 't1.yaml'} too"
+    )
+    assert claims(store) == 2
+    before = dump(store)
+    again = {Path(o.source).name: o.status for o in outcomes_of(store, tiny_copy)}
+    assert again == {
+        "registry.yaml": "unchanged",
+        "t1.txt": "unchanged",
+        "t1.yaml": "unchanged",
+        "t1.jsonld": "rejected",
+    }
+    assert dump(store) == before
+
+
+def test_two_files_of_one_name_in_two_folders_are_two_inputs_of_one_graph(
+    store: AnyStore, tiny_copy: Path
+) -> None:
+    load(store, tiny_copy / "registry.yaml", tiny_copy / "t1.txt")
+    (tiny_copy / "a").mkdir()
+    (tiny_copy / "b").mkdir()
+    shutil.move(tiny_copy / "t1.yaml", tiny_copy / "a" / "t1.yaml")
+    (tiny_copy / "b" / "t1.yaml").write_text(
+        "document: t1\nmentions:\n  - quote: Judge Example\n    entity: judge\n", encoding="utf-8"
+    )
+    outcomes = outcomes_of(store, tiny_copy / "a", tiny_copy / "b")
+    assert [o.status for o in outcomes] == ["loaded", "rejected"]
+    assert f"the graph of {tiny_copy / 'a' / 't1.yaml'} too" in str(outcomes[1].error)
+    assert claims(store) == 2
+    assert [o.status for o in outcomes_of(store, tiny_copy / "a", tiny_copy / "b")] == [
+        "unchanged",
+        "rejected",
+    ]
+
+
+def test_two_documents_of_one_id_are_not_both_loaded(store: AnyStore, tmp_path: Path) -> None:
+    for name, words in (("a", "First text"), ("b", "Second text")):
+        (tmp_path / f"{name}.txt").write_text(f"{words}\n\nWords.\n", encoding="utf-8")
+        (tmp_path / f"{name}.meta.yaml").write_text("id: same\n", encoding="utf-8")
+    outcomes = outcomes_of(store, tmp_path)
+    assert [o.status for o in outcomes] == ["loaded", "rejected"]
+    assert str(outcomes[1].error) == (
+        f"{tmp_path / 'b.txt'}: document id: expected an id no other input of this load has, "
+        f"found 'same', the id of {tmp_path / 'a.txt'} too"
+    )
+    before = dump(store)
+    assert [o.status for o in outcomes_of(store, tmp_path)] == ["unchanged", "rejected"]
+    assert dump(store) == before
+    title = store.select("SELECT ?t WHERE { ?d a dk:SourceDocument ; dcterms:title ?t }")
+    assert [r["t"] for r in title] == ["First text"]
+
+
+def test_a_file_named_twice_is_one_input(store: AnyStore, tiny_copy: Path) -> None:
+    statuses = [s for _, s in load(store, tiny_copy, tiny_copy / "t1.yaml")]
+    assert "rejected" not in statuses
