@@ -38,7 +38,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.namespace import PROV
+from rdflib.namespace import PROV, RDF
 
 from dadkhah import __version__
 from dadkhah.errors import DadkhahError, LoadError, QueryError
@@ -247,6 +247,7 @@ class _Waiting:
 
 
 _USED = f"<{PROV.used}> <"
+_TYPED = f"> <{RDF.type}> <"
 
 
 def _used(unit: PreparedUnit) -> Iterator[str]:
@@ -402,7 +403,7 @@ class _Run:
                 self.send()
             outcome = Outcome(unit.source, "loaded", unit.triple_count(), notes=tuple(unit.notes))
             return self.report(outcome)
-        if unit.document is not None:
+        if unit.document is not None and not self.dry_run:
             self.stop_written()  # a document stored before, or twice in this load
         existing = self.store.fingerprint(URIRef(unit.graph_iri))
         if existing == unit.fingerprint:
@@ -410,7 +411,26 @@ class _Run:
         if unit.document is not None and self.text_changed(unit, existing):
             return []  # reported by settle_changes, with the annotations anchored to it
         done = self.flush()  # a replacement: what came before it is written first
-        return chain(done, self.report(_write(self.store, unit, existing, self.dry_run)))
+        outcome = _write(self.store, unit, existing, self.dry_run)
+        if outcome.status == "valid":
+            self.plan(unit)
+        return chain(done, self.report(outcome))
+
+    def plan(self, unit: PreparedUnit) -> None:
+        """In a dry run, let later inputs see ``unit`` as if it were written, so that each
+        gets the verdict a load of the same inputs would give: an annotation file finds the
+        documents and registry entities of the run. Documents go to ``WrittenHere`` (on
+        disk, however many); registries are few and small."""
+        if unit.document is not None and self.lookup.written is not None:
+            self.lookup.written.note(unit.document, again=True)
+            self.lookup.written.commit()
+        if unit.kind == "registry":
+            types: dict[str, set[str]] = {}
+            for line in unit.graph:
+                subject, at, kind = line.partition(_TYPED)
+                if at and kind.endswith(">"):
+                    types.setdefault(subject[1:], set()).add(kind[:-1])
+            self.lookup.plan_types(unit.graph_iri, types)
 
     def report(self, outcome: Outcome) -> list[Outcome]:
         """``outcome`` now if nothing is waiting for the stream, else once it is closed."""
@@ -691,7 +711,10 @@ class _Run:
 
     def start_written(self) -> None:
         """Answer annotation files' document look-ups from what this load writes
-        (``WrittenHere``), if the store holds no document yet and the load streams."""
+        (``WrittenHere``), if the store holds no document yet and the load streams, or
+        from what a dry run would have written (``plan``)."""
+        if self.dry_run and self.lookup.written is None:
+            self.lookup.written = WrittenHere(self.folder())
         if self.lookup.written is not None or self.written_off or self.bulk is None:
             return
         if self.lookup.holds_documents():

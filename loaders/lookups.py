@@ -53,6 +53,11 @@ class StoreLookup:
         self._ox: ox.Store | None = getattr(store, "oxigraph", None)
         self.written: WrittenHere | None = None
         """Set by a load while what it wrote answers for the store (``WrittenHere``)."""
+        self.planned: dict[str, set[str]] = {}
+        self.planned_graphs: set[str] = set()
+        """In a dry run, the types a registry of the run would have written, and the graphs
+        it would have replaced (whose stored types no longer count): look-ups answer as the
+        store would by now had the run written (``plan_types``)."""
         self.changed: dict[str, DocumentText] = {}
         """``hints`` keys of stored documents whose new text this load has prepared but not
         yet written: the annotation files of the same load anchor to the new text
@@ -163,10 +168,18 @@ class StoreLookup:
 
     # -- types, from every graph (queries see the union)
 
+    def plan_types(self, graph: str, types: dict[str, set[str]]) -> None:
+        """A dry run's registry graph: ``types`` replace what ``graph`` holds in the store."""
+        self.planned_graphs.add(graph)
+        for subject, kinds in types.items():
+            self.planned.setdefault(subject, set()).update(kinds)
+
     def types(self, iris: Iterable[URIRef]) -> dict[URIRef, set[URIRef]]:
         wanted = set(iris)
         if not wanted:
             return {}
+        if self.planned_graphs:
+            return self._planned_types(wanted)
         found: dict[URIRef, set[URIRef]] = {}
         if self._ox is None:
             values = " ".join(i.n3() for i in wanted)
@@ -183,9 +196,55 @@ class StoreLookup:
                     found.setdefault(iri, set()).add(URIRef(quad.object.value))
         return found
 
+    def _planned_types(self, wanted: set[URIRef]) -> dict[URIRef, set[URIRef]]:
+        """``types`` in a dry run that has planned registry graphs (``plan_types``)."""
+        found: dict[URIRef, set[URIRef]] = {}
+        for iri, kinds in self._typed_in(wanted):
+            found.setdefault(iri, set()).update(URIRef(k) for k in kinds)
+        for iri in wanted:
+            if str(iri) in self.planned:
+                found.setdefault(iri, set()).update(URIRef(k) for k in self.planned[str(iri)])
+        return found
+
+    def _typed_in(self, wanted: set[URIRef]) -> Iterator[tuple[URIRef, set[str]]]:
+        """The stored types of each IRI, left out those of graphs a dry run replaces."""
+        if self._ox is None:
+            values = " ".join(i.n3() for i in wanted)
+            rows = self.store.select(
+                f"SELECT ?s ?t ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s a ?t }} }}"
+            )
+            for row in rows:
+                if row["g"] not in self.planned_graphs:
+                    yield URIRef(row["s"]), {str(row["t"])}
+            return
+        for iri in wanted:
+            node = _node(str(iri))
+            if node is None:
+                continue
+            kinds = {
+                quad.object.value
+                for quad in self._ox.quads_for_pattern(node, _TYPE, None, None)
+                if isinstance(quad.object, ox.NamedNode)
+                and not (
+                    isinstance(quad.graph_name, ox.NamedNode)
+                    and quad.graph_name.value in self.planned_graphs
+                )
+            }
+            if kinds:
+                yield iri, kinds
+
     def registry_types(self, registry_graphs: str) -> dict[str, frozenset[str]]:
         """Every subject typed in a graph whose IRI starts with ``registry_graphs``, with all
         its types in the store: what workers answer ``types`` from."""
+        if self.planned_graphs:
+            stored = self.registry_types_stored(registry_graphs)
+            subjects = {URIRef(s) for s in stored} | {URIRef(s) for s in self.planned}
+            planned = self._planned_types(subjects)
+            return {str(s): frozenset(str(t) for t in kinds) for s, kinds in planned.items()}
+        return self.registry_types_stored(registry_graphs)
+
+    def registry_types_stored(self, registry_graphs: str) -> dict[str, frozenset[str]]:
+        """``registry_types`` from the store alone."""
         found: dict[str, set[str]] = {}
         if self._ox is None:
             rows = self.store.select(
@@ -266,6 +325,14 @@ def hints(kind: str, data: bytes, base: str) -> list[str] | None:
     return sorted(f"{how} {s}" for s in sources for how in ("iri", "url"))
 
 
+_NOTE = "INSERT INTO answer VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET iri = NULL"
+_NOTE_AGAIN = (
+    "INSERT INTO answer VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+    "iri = excluded.iri, capture = excluded.capture, text = excluded.text, "
+    "sha256 = excluded.sha256"
+)
+
+
 class WrittenHere:
     """The documents one load has written, answering ``hints`` keys as the store would, from
     a SQLite file in the load's temporary folder.
@@ -290,13 +357,16 @@ class WrittenHere:
             "text TEXT, sha256 TEXT)"
         )
 
-    def note(self, facts: DocumentFacts) -> None:
+    def note(self, facts: DocumentFacts, *, again: bool = False) -> None:
+        """Answer for ``facts``. A key written twice is ambiguous (the store decides), unless
+        ``again``: a dry run, where the later document is what a load would leave."""
         row = (facts.iri, facts.capture, facts.text, facts.sha256)
         keys = ["iri " + facts.iri] + ([f"url {facts.url}"] if facts.url else [])
+        sql = _NOTE_AGAIN if again else _NOTE
         self._db.executemany(
-            "INSERT INTO answer VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET iri = NULL",
+            sql,
             [(key, *row) for key in keys],
-        )  # a key written twice is ambiguous: iri NULL sends it to the store
+        )
 
     def commit(self) -> None:
         self._db.commit()

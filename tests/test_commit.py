@@ -12,6 +12,7 @@ from rdflib import Graph, Literal, URIRef
 
 from dadkhah.errors import LoadError, ShapeViolation
 from dadkhah.iris import Minter
+from dadkhah.resources import corpus_dir
 from dadkhah.units import LoadUnit
 from loaders.commit import Outcome, discover, load_paths
 from tests.backends import AnyStore, dump
@@ -335,3 +336,63 @@ def test_two_documents_of_one_id_are_not_both_loaded(store: AnyStore, tmp_path: 
 def test_a_file_named_twice_is_one_input(store: AnyStore, tiny_copy: Path) -> None:
     statuses = [s for _, s in load(store, tiny_copy, tiny_copy / "t1.yaml")]
     assert "rejected" not in statuses
+
+
+# ---------------------------------------------------------------- validate gives load's verdicts
+
+VERDICT = {"loaded": "valid", "replaced": "valid", "valid": "valid"}
+
+
+def verdicts(outcomes: list[Outcome]) -> list[tuple[str, str, str]]:
+    return [
+        (Path(o.source).name, VERDICT.get(o.status, o.status), str(o.error or "")) for o in outcomes
+    ]
+
+
+def validate_then_load(store: AnyStore, *paths: Path, workers: int | None = None) -> None:
+    """``validate`` writes nothing and says what ``load`` of the same inputs then does."""
+    before = dump(store)
+    found = discover([str(p) for p in paths])
+    checked = list(load_paths(store, found, Minter(BASE), dry_run=True, workers=workers))
+    assert dump(store) == before
+    assert verdicts(checked) == verdicts(outcomes_of(store, *paths, workers=workers))
+
+
+def extra_registry(folder: Path) -> None:
+    """An entity of a second registry, named by an annotation file of the same load."""
+    (folder / "registry-more.yaml").write_text(
+        "entities:\n  - id: gazette\n    type: Organization\n    label: Example Gazette\n",
+        encoding="utf-8",
+    )
+    (folder / "t1-more.yaml").write_text(
+        "document: t1\nmentions:\n  - quote: Judge Example\n    entity: gazette\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_validate_on_an_empty_store_sees_the_documents_and_entities_of_the_run(
+    store: AnyStore, tiny_copy: Path, workers: int
+) -> None:
+    extra_registry(tiny_copy)
+    (tiny_copy / "t1.jsonld").write_text(json.dumps(WEB_ANNOTATION), encoding="utf-8")
+    validate_then_load(store, tiny_copy, corpus_dir(), workers=workers)
+    assert len(store.select("SELECT ?d WHERE { ?d a dk:SourceDocument }")) == 6
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Judge Example", "Judge Sample"),  # a quote is gone: the document and t1.yaml fail
+        ("Witness account of Evin\n", "Witness account of the Evin prison\n"),  # re-anchored
+    ],
+    ids=["quote-gone", "quote-moved"],
+)
+def test_validate_on_a_loaded_store_gives_the_verdicts_of_load(
+    store: AnyStore, tiny_copy: Path, old: str, new: str
+) -> None:
+    load(store, tiny_copy)
+    edit(tiny_copy / "t1.txt", old, new)
+    extra_registry(tiny_copy)
+    validate_then_load(store, tiny_copy)
+    validate_then_load(store, tiny_copy / "t1.txt")
