@@ -223,6 +223,13 @@ class _Claims:
         self._db.close()
 
 
+def _redeclared(unit: PreparedUnit, iri: str, other: str) -> LoadError:
+    what = "measure id" if iri.rsplit("/", 2)[1] == "measure" else "entity id"
+    name = iri.rsplit("/", 1)[1]
+    expected = "an id no other registry file declares"
+    return LoadError(unit.source, what, expected, f"{name!r}, declared by {other} too")
+
+
 def _same_file(a: str, b: str) -> bool:
     """One file named twice (a folder and a file in it): not two inputs."""
     return a == b or Path(a).resolve() == Path(b).resolve()
@@ -248,6 +255,16 @@ class _Waiting:
 
 _USED = f"<{PROV.used}> <"
 _TYPED = f"> <{RDF.type}> <"
+
+
+def _types_of(unit: PreparedUnit) -> dict[str, set[str]]:
+    """Every subject a unit's graph gives a type, with its types."""
+    types: dict[str, set[str]] = {}
+    for line in unit.graph:
+        subject, at, kind = line.partition(_TYPED)
+        if at and kind.endswith(">"):
+            types.setdefault(subject[1:], set()).add(kind[:-1])
+    return types
 
 
 def _used(unit: PreparedUnit) -> Iterator[str]:
@@ -328,6 +345,7 @@ class _Run:
         self.anchored: dict[str, set[str]] = {}  # graph -> changed documents it anchors to
         self.failed: set[str] = set()  # graphs of annotation files rejected in this load
         self.claims: _Claims | None = None  # the graph each input maps to (claim)
+        self.registry_errors: dict[str, LoadError] = {}  # see check_registries
 
     def close(self) -> None:
         try:
@@ -361,6 +379,9 @@ class _Run:
             results: Iterable[work.Result] = self.pool().run(self.jobs(kind, paths), types)
         else:
             results = (self.run_here(kind, path) for path in paths)
+        if kind == "registry":  # a few files, each checked against the others first
+            results = list(results)
+            self.check_registries(results)
         for result in results:
             yield from self.settle(kind, result)
         yield from self.flush()  # the next kind looks up what this one wrote
@@ -384,6 +405,8 @@ class _Run:
                 self.failed.add(self.annotations_graph(result.source))
             return self.report(Outcome(result.source, "rejected", error=result.error()))
         unit = result.unit
+        if kind == "registry" and (clash := self.registry_errors.get(unit.source)) is not None:
+            return self.report(Outcome(unit.source, "rejected", error=clash))
         if self.changes and kind in ANNOTATION_KINDS and self.waits(unit):
             return []  # reported by settle_changes
         if hash(unit.graph_iri) in self.streamed[1]:
@@ -425,12 +448,7 @@ class _Run:
             self.lookup.written.note(unit.document, again=True)
             self.lookup.written.commit()
         if unit.kind == "registry":
-            types: dict[str, set[str]] = {}
-            for line in unit.graph:
-                subject, at, kind = line.partition(_TYPED)
-                if at and kind.endswith(">"):
-                    types.setdefault(subject[1:], set()).add(kind[:-1])
-            self.lookup.plan_types(unit.graph_iri, types)
+            self.lookup.plan_types(unit.graph_iri, _types_of(unit))
 
     def report(self, outcome: Outcome) -> list[Outcome]:
         """``outcome`` now if nothing is waiting for the stream, else once it is closed."""
@@ -516,6 +534,42 @@ class _Run:
             "is named by its file name without extension)",
             f"<{graph}>, the graph of {earlier} too",
         )
+
+    def check_registries(self, results: list[work.Result]) -> None:
+        """Find the registry files of this load that declare an entity or measure id another
+        registry file declares, before any is written: the two descriptions would silently
+        merge into one resource (two types, two labels). Of two files of this load, the
+        later is rejected; a file is also rejected for an id a stored registry graph of
+        another file declares, unless that graph is replaced in this load (so an id can
+        move from one file to another in one load, in either order). One look-up per id."""
+        units = [r.unit for r in results if isinstance(r, work.Ready)]
+        scheme = str(self.minter.measure_scheme())
+        ids = {u.source: sorted(set(_types_of(u)) - {scheme}) for u in units}
+        declared: dict[str, PreparedUnit] = {}
+        for unit in units:
+            for iri in ids[unit.source]:
+                other = declared.get(iri)
+                if other is not None and other.graph_iri != unit.graph_iri:
+                    self.registry_errors[unit.source] = _redeclared(unit, iri, other.source)
+                    break
+            else:
+                for iri in ids[unit.source]:
+                    declared.setdefault(iri, unit)
+        prefix = str(self.minter.registry_graph("x"))[:-1]
+        stored = self.lookup.declared_in({i for found in ids.values() for i in found}, prefix)
+        while True:
+            kept = [u for u in units if u.source not in self.registry_errors]
+            replaced = {u.graph_iri for u in kept}
+            for unit in kept:
+                for iri in ids[unit.source]:
+                    graphs = stored.get(iri, {}).keys() - replaced
+                    if graphs:
+                        graph = min(graphs)
+                        where = f"{stored[iri][graph] or '?'} (stored in <{graph}>)"
+                        self.registry_errors[unit.source] = _redeclared(unit, iri, where)
+                        break
+            if len(kept) == len(units) - len(self.registry_errors):
+                break
 
     def graph_of(self, kind: str, source: str) -> str | None:
         """The graph a rejected input would have been written to, if that can be told."""

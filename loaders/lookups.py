@@ -160,11 +160,45 @@ class StoreLookup:
             if not isinstance(graph, ox.NamedNode) or not graph.value.startswith(graphs):
                 continue
             if graph.value not in found:
-                provenance = ox.NamedNode(graph.value + "/provenance")
-                file = _first(self._ox.quads_for_pattern(None, _SOURCE_FILE, None, provenance))
-                name = file.object if file is not None else None
-                found[graph.value] = name.value if isinstance(name, ox.Literal) else ""
+                found[graph.value] = self._source_file(graph.value)
         return found
+
+    def declared_in(self, iris: Iterable[str], graphs: str) -> dict[str, dict[str, str]]:
+        """For each IRI, the stored graphs whose IRI starts with ``graphs`` that give it a
+        type, each with the file it was loaded from."""
+        found: dict[str, dict[str, str]] = {}
+        wanted = sorted(iris)
+        if self._ox is None:
+            for at in range(0, len(wanted), 500):
+                values = " ".join(f"<{iri}>" for iri in wanted[at : at + 500])
+                rows = self.store.select(
+                    f"SELECT DISTINCT ?s ?g ?file WHERE {{ VALUES ?s {{ {values} }} "
+                    f'GRAPH ?g {{ ?s a ?t }} FILTER(STRSTARTS(STR(?g), "{graphs}")) '
+                    "OPTIONAL { ?g prov:wasGeneratedBy ?a . ?a dk:sourceFile ?file } }"
+                )
+                for row in rows:
+                    found.setdefault(row["s"], {})[row["g"]] = str(row["file"] or "")
+            return found
+        files: dict[str, str] = {}
+        for iri in wanted:
+            node = _node(iri)
+            if node is None:
+                continue
+            for quad in self._ox.quads_for_pattern(node, _TYPE, None, None):
+                graph = quad.graph_name
+                if isinstance(graph, ox.NamedNode) and graph.value.startswith(graphs):
+                    if graph.value not in files:
+                        files[graph.value] = self._source_file(graph.value)
+                    found.setdefault(iri, {})[graph.value] = files[graph.value]
+        return found
+
+    def _source_file(self, graph: str) -> str:
+        """The file a stored graph was loaded from, as its provenance names it."""
+        assert self._ox is not None
+        provenance = ox.NamedNode(graph + "/provenance")
+        file = _first(self._ox.quads_for_pattern(None, _SOURCE_FILE, None, provenance))
+        name = file.object if file is not None else None
+        return name.value if isinstance(name, ox.Literal) else ""
 
     # -- types, from every graph (queries see the union)
 

@@ -396,3 +396,46 @@ def test_validate_on_a_loaded_store_gives_the_verdicts_of_load(
     extra_registry(tiny_copy)
     validate_then_load(store, tiny_copy)
     validate_then_load(store, tiny_copy / "t1.txt")
+
+
+# ---------------------------------------------------------------- registry ids
+
+
+def test_an_id_of_another_registry_file_is_rejected(store: AnyStore, tiny_copy: Path) -> None:
+    """Two descriptions of one id would merge into one resource with two types."""
+    extra = tiny_copy / "registry2.yaml"  # after registry.yaml in path order
+    extra.write_text(
+        "entities:\n  - id: evin\n    type: Person\n    label: Someone Else\n", encoding="utf-8"
+    )
+    outcomes = outcomes_of(store, tiny_copy)
+    assert [(Path(o.source).name, o.status) for o in outcomes][:2] == [
+        ("registry.yaml", "loaded"),
+        ("registry2.yaml", "rejected"),
+    ]
+    rejected = next(o for o in outcomes if o.status == "rejected")
+    assert str(rejected.error) == (
+        f"{extra}: entity id: expected an id no other registry file declares, "
+        f"found 'evin', declared by {tiny_copy / 'registry.yaml'} too"
+    )
+    types = store.select(f"SELECT ?t WHERE {{ <{BASE}entity/evin> a ?t }}")
+    assert [r["t"] for r in types] == ["https://dadkhah.example/ns#Place"]
+    before = dump(store)
+    again = outcomes_of(store, extra)
+    assert str(again[0].error) == (
+        f"{extra}: entity id: expected an id no other registry file declares, found 'evin', "
+        f"declared by registry.yaml (stored in <{BASE}graph/registry/registry>) too"
+    )
+    assert dump(store) == before
+
+
+def test_an_id_may_move_to_another_registry_file_in_one_load(
+    store: AnyStore, tiny_copy: Path
+) -> None:
+    load(store, tiny_copy)
+    edit(tiny_copy / "registry.yaml", "  - id: committee\n", "  - id: committee-old\n")
+    (tiny_copy / "registry-z.yaml").write_text(
+        "entities:\n  - id: committee\n    type: Organization\n    label: Example committee\n",
+        encoding="utf-8",
+    )
+    statuses = {n: s for n, s in load(store, tiny_copy)}
+    assert statuses["registry.yaml"] == "replaced" and statuses["registry-z.yaml"] == "loaded"
