@@ -137,6 +137,11 @@ class _Progress:
             click.echo("", err=True)
 
 
+MAX_NOTES = 50
+"""Notes (re-anchored quotes, UTF-16 positions) printed after a load; the rest are counted.
+Every note is also kept in its graph's provenance (``rdfs:comment``)."""
+
+
 def _run_load(obj: Context, paths: tuple[str, ...], *, dry_run: bool) -> int:
     from loaders.commit import discover, load_paths
 
@@ -149,12 +154,22 @@ def _run_load(obj: Context, paths: tuple[str, ...], *, dry_run: bool) -> int:
     minter = Minter(obj.settings.base_iri)
     progress = _Progress(len(items), "validating" if dry_run else "loading")
     shown = progress.step  # as soon as each input is settled; the final word comes after
+    notes: list[str] = []
+    noted = 0
     for outcome in load_paths(obj.store, items, minter, dry_run=dry_run, progress=shown):
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
         triples += outcome.triples
         if outcome.error:
             rejected.append(outcome)
+        for note in outcome.notes:
+            noted += 1
+            if len(notes) < MAX_NOTES:
+                notes.append(f"note: {outcome.source}: {note}")
     progress.close()
+    for line in notes:
+        click.echo(line, err=True)
+    if noted > len(notes):
+        click.echo(f"note: {noted - len(notes)} more notes (rdfs:comment in provenance)", err=True)
     for outcome in rejected:
         click.echo(f"rejected: {outcome.error}", err=True)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))

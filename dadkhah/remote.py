@@ -419,6 +419,13 @@ class RemoteStore:
         _check_terms(unit)
         self.update(unit_update(unit))
 
+    def replace_together(self, units: Iterable[LoadUnit | PreparedUnit]) -> None:
+        """Replace the graphs of several units in one update request (``replace``)."""
+        units = list(units)
+        for unit in units:
+            _check_terms(unit)
+        self.update(" ;\n".join(unit_update(unit) for unit in units))
+
     def remove(self, graphs: Iterable[str]) -> None:
         text = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
         if text:

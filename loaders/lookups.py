@@ -22,7 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from dadkhah.namespaces import DK, SCHEMA
+from dadkhah.namespaces import DK, OA, SCHEMA
 from dadkhah.units import DocumentFacts
 
 from .context import DocumentText
@@ -31,6 +31,7 @@ _CAPTURE, _TEXT, _SHA = (ox.NamedNode(str(t)) for t in (DK.capture, DK.normalize
 _URL = ox.NamedNode(str(SCHEMA.url))
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _DOCUMENT = ox.NamedNode(str(DK.SourceDocument))
+_HAS_SOURCE, _SOURCE_FILE = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(DK.sourceFile))
 
 
 def _node(iri: str) -> ox.NamedNode | None:
@@ -52,6 +53,15 @@ class StoreLookup:
         self._ox: ox.Store | None = getattr(store, "oxigraph", None)
         self.written: WrittenHere | None = None
         """Set by a load while what it wrote answers for the store (``WrittenHere``)."""
+        self.planned: dict[str, set[str]] = {}
+        self.planned_graphs: set[str] = set()
+        """In a dry run, the types a registry of the run would have written, and the graphs
+        it would have replaced (whose stored types no longer count): look-ups answer as the
+        store would by now had the run written (``plan_types``)."""
+        self.changed: dict[str, DocumentText] = {}
+        """``hints`` keys of stored documents whose new text this load has prepared but not
+        yet written: the annotation files of the same load anchor to the new text
+        (``loaders.commit``)."""
 
     # -- documents: a capture with its text and digest, all in one named graph
 
@@ -81,8 +91,14 @@ class StoreLookup:
         return next(self._ox.quads_for_pattern(None, _TYPE, _DOCUMENT, None), None) is not None
 
     def document(self, iri: URIRef) -> DocumentText | None:
+        if (known := self.changed.get(f"iri {iri}")) is not None:
+            return known
         if self.written is not None and (known := self.written.answer(f"iri {iri}")):
             return known
+        return self.stored_document(iri)
+
+    def stored_document(self, iri: URIRef) -> DocumentText | None:
+        """The document as the store holds it, whatever this load has prepared."""
         if self._ox is None:
             return self._select(f"VALUES ?doc {{ {iri.n3()} }}")
         doc = _node(str(iri))
@@ -96,6 +112,8 @@ class StoreLookup:
         return None
 
     def document_by_url(self, url: str) -> DocumentText | None:
+        if (known := self.changed.get(f"url {url}")) is not None:
+            return known
         if self.written is not None and (known := self.written.answer(f"url {url}")):
             return known
         if self._ox is None:
@@ -120,12 +138,82 @@ class StoreLookup:
         row = rows[0]
         return DocumentText(URIRef(row["doc"]), URIRef(row["cap"]), row["text"], row["sha"])
 
+    def anchored_to(self, iri: str, graphs: str) -> dict[str, str]:
+        """The stored graphs whose IRI starts with ``graphs`` that target the document
+        ``iri``, each with the file it was loaded from: one look-up per target of the
+        document, plus one per graph found."""
+        found: dict[str, str] = {}
+        if self._ox is None:
+            rows = self.store.select(
+                f"SELECT DISTINCT ?g ?file WHERE {{ GRAPH ?g {{ ?t oa:hasSource <{iri}> }} "
+                f'FILTER(STRSTARTS(STR(?g), "{graphs}")) '
+                "OPTIONAL { ?g prov:wasGeneratedBy ?a . ?a dk:sourceFile ?file } }"
+            )
+            for row in rows:
+                found.setdefault(str(row["g"]), str(row["file"] or ""))
+            return found
+        doc = _node(iri)
+        if doc is None:
+            return found
+        for quad in self._ox.quads_for_pattern(None, _HAS_SOURCE, doc, None):
+            graph = quad.graph_name
+            if not isinstance(graph, ox.NamedNode) or not graph.value.startswith(graphs):
+                continue
+            if graph.value not in found:
+                found[graph.value] = self._source_file(graph.value)
+        return found
+
+    def declared_in(self, iris: Iterable[str], graphs: str) -> dict[str, dict[str, str]]:
+        """For each IRI, the stored graphs whose IRI starts with ``graphs`` that give it a
+        type, each with the file it was loaded from."""
+        found: dict[str, dict[str, str]] = {}
+        wanted = sorted(iris)
+        if self._ox is None:
+            for at in range(0, len(wanted), 500):
+                values = " ".join(f"<{iri}>" for iri in wanted[at : at + 500])
+                rows = self.store.select(
+                    f"SELECT DISTINCT ?s ?g ?file WHERE {{ VALUES ?s {{ {values} }} "
+                    f'GRAPH ?g {{ ?s a ?t }} FILTER(STRSTARTS(STR(?g), "{graphs}")) '
+                    "OPTIONAL { ?g prov:wasGeneratedBy ?a . ?a dk:sourceFile ?file } }"
+                )
+                for row in rows:
+                    found.setdefault(row["s"], {})[row["g"]] = str(row["file"] or "")
+            return found
+        files: dict[str, str] = {}
+        for iri in wanted:
+            node = _node(iri)
+            if node is None:
+                continue
+            for quad in self._ox.quads_for_pattern(node, _TYPE, None, None):
+                graph = quad.graph_name
+                if isinstance(graph, ox.NamedNode) and graph.value.startswith(graphs):
+                    if graph.value not in files:
+                        files[graph.value] = self._source_file(graph.value)
+                    found.setdefault(iri, {})[graph.value] = files[graph.value]
+        return found
+
+    def _source_file(self, graph: str) -> str:
+        """The file a stored graph was loaded from, as its provenance names it."""
+        assert self._ox is not None
+        provenance = ox.NamedNode(graph + "/provenance")
+        file = _first(self._ox.quads_for_pattern(None, _SOURCE_FILE, None, provenance))
+        name = file.object if file is not None else None
+        return name.value if isinstance(name, ox.Literal) else ""
+
     # -- types, from every graph (queries see the union)
+
+    def plan_types(self, graph: str, types: dict[str, set[str]]) -> None:
+        """A dry run's registry graph: ``types`` replace what ``graph`` holds in the store."""
+        self.planned_graphs.add(graph)
+        for subject, kinds in types.items():
+            self.planned.setdefault(subject, set()).update(kinds)
 
     def types(self, iris: Iterable[URIRef]) -> dict[URIRef, set[URIRef]]:
         wanted = set(iris)
         if not wanted:
             return {}
+        if self.planned_graphs:
+            return self._planned_types(wanted)
         found: dict[URIRef, set[URIRef]] = {}
         if self._ox is None:
             values = " ".join(i.n3() for i in wanted)
@@ -142,9 +230,55 @@ class StoreLookup:
                     found.setdefault(iri, set()).add(URIRef(quad.object.value))
         return found
 
+    def _planned_types(self, wanted: set[URIRef]) -> dict[URIRef, set[URIRef]]:
+        """``types`` in a dry run that has planned registry graphs (``plan_types``)."""
+        found: dict[URIRef, set[URIRef]] = {}
+        for iri, kinds in self._typed_in(wanted):
+            found.setdefault(iri, set()).update(URIRef(k) for k in kinds)
+        for iri in wanted:
+            if str(iri) in self.planned:
+                found.setdefault(iri, set()).update(URIRef(k) for k in self.planned[str(iri)])
+        return found
+
+    def _typed_in(self, wanted: set[URIRef]) -> Iterator[tuple[URIRef, set[str]]]:
+        """The stored types of each IRI, left out those of graphs a dry run replaces."""
+        if self._ox is None:
+            values = " ".join(i.n3() for i in wanted)
+            rows = self.store.select(
+                f"SELECT ?s ?t ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s a ?t }} }}"
+            )
+            for row in rows:
+                if row["g"] not in self.planned_graphs:
+                    yield URIRef(row["s"]), {str(row["t"])}
+            return
+        for iri in wanted:
+            node = _node(str(iri))
+            if node is None:
+                continue
+            kinds = {
+                quad.object.value
+                for quad in self._ox.quads_for_pattern(node, _TYPE, None, None)
+                if isinstance(quad.object, ox.NamedNode)
+                and not (
+                    isinstance(quad.graph_name, ox.NamedNode)
+                    and quad.graph_name.value in self.planned_graphs
+                )
+            }
+            if kinds:
+                yield iri, kinds
+
     def registry_types(self, registry_graphs: str) -> dict[str, frozenset[str]]:
         """Every subject typed in a graph whose IRI starts with ``registry_graphs``, with all
         its types in the store: what workers answer ``types`` from."""
+        if self.planned_graphs:
+            stored = self.registry_types_stored(registry_graphs)
+            subjects = {URIRef(s) for s in stored} | {URIRef(s) for s in self.planned}
+            planned = self._planned_types(subjects)
+            return {str(s): frozenset(str(t) for t in kinds) for s, kinds in planned.items()}
+        return self.registry_types_stored(registry_graphs)
+
+    def registry_types_stored(self, registry_graphs: str) -> dict[str, frozenset[str]]:
+        """``registry_types`` from the store alone."""
         found: dict[str, set[str]] = {}
         if self._ox is None:
             rows = self.store.select(
@@ -225,6 +359,14 @@ def hints(kind: str, data: bytes, base: str) -> list[str] | None:
     return sorted(f"{how} {s}" for s in sources for how in ("iri", "url"))
 
 
+_NOTE = "INSERT INTO answer VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET iri = NULL"
+_NOTE_AGAIN = (
+    "INSERT INTO answer VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+    "iri = excluded.iri, capture = excluded.capture, text = excluded.text, "
+    "sha256 = excluded.sha256"
+)
+
+
 class WrittenHere:
     """The documents one load has written, answering ``hints`` keys as the store would, from
     a SQLite file in the load's temporary folder.
@@ -249,13 +391,16 @@ class WrittenHere:
             "text TEXT, sha256 TEXT)"
         )
 
-    def note(self, facts: DocumentFacts) -> None:
+    def note(self, facts: DocumentFacts, *, again: bool = False) -> None:
+        """Answer for ``facts``. A key written twice is ambiguous (the store decides), unless
+        ``again``: a dry run, where the later document is what a load would leave."""
         row = (facts.iri, facts.capture, facts.text, facts.sha256)
         keys = ["iri " + facts.iri] + ([f"url {facts.url}"] if facts.url else [])
+        sql = _NOTE_AGAIN if again else _NOTE
         self._db.executemany(
-            "INSERT INTO answer VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET iri = NULL",
+            sql,
             [(key, *row) for key in keys],
-        )  # a key written twice is ambiguous: iri NULL sends it to the store
+        )
 
     def commit(self) -> None:
         self._db.commit()

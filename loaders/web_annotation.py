@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from dadkhah import __version__
 from dadkhah.errors import LoadError
@@ -249,7 +249,8 @@ def prepare_web_annotations(
         documents[document.iri] = document
         found = anchor(document.text, quote, path=path, where=where, offsets=offsets)
         if found.note:
-            notes.append(f"{where}: {found.note}")
+            said = found.note.startswith(f"{where}: ")  # a re-anchored quote names its place
+            notes.append(found.note if said else f"{where}: {found.note}")
         bodies, purposes = _bodies(g, iri, ann, path, where)
         referenced |= {URIRef(b) for b in bodies if not b.startswith(iri)}
         motivations = [m for m in map(_motivation, _as_list(ann.get("motivation"))) if m]
@@ -275,6 +276,8 @@ def prepare_web_annotations(
     activity = str(minter.load_activity(graph, fingerprint))
     for document in documents.values():
         prov.iri(activity, str(PROV.used), document.capture)
+    for note in notes:  # re-anchored quotes, UTF-16 positions: kept as curated files keep them
+        prov.text(activity, str(RDFS.comment), note)
     return PreparedUnit(
         source=path,
         graph_iri=str(graph),

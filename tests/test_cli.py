@@ -200,3 +200,50 @@ def test_optimize_compacts_the_store_and_keeps_every_quad(runner: CliRunner, loa
     gc.collect()
     after = sorted_dump(loaded)
     assert after == before and len(after) > 10_000
+
+
+def test_re_anchored_positions_are_printed_and_kept_in_provenance(
+    runner: CliRunner, store_path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stale position moves to where the quote is: the load says so (a bounded number of
+    lines) and the provenance keeps it."""
+    tiny = Path(__file__).parent / "data" / "tiny"
+    code, _, err = run(
+        runner, store_path, "load", str(tiny / "registry.yaml"), str(tiny / "t1.txt")
+    )
+    assert code == 0, err
+
+    def stale(n: int, exact: str, start: int) -> dict[str, object]:
+        return {
+            "id": f"urn:example:{n}",
+            "type": "Annotation",
+            "body": "https://dadkhah.example/id/entity/judge",
+            "motivation": "identifying",
+            "target": {
+                "source": "https://dadkhah.example/id/document/t1",
+                "selector": [
+                    {"type": "TextQuoteSelector", "exact": exact},
+                    {"type": "TextPositionSelector", "start": start, "end": start + len(exact)},
+                ],
+            },
+        }
+
+    path = tmp_path / "stale.jsonld"
+    path.write_text(
+        json.dumps([stale(1, "Judge Example", 5), stale(2, "A committee member", 0)]),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr("dadkhah.cli.MAX_NOTES", 1)
+    code, out, err = run(runner, store_path, "load", str(path))
+    assert code == 0 and out.strip() == "1 inputs: 1 loaded; 49 triples written", err
+    lines = [line for line in err.splitlines() if line.startswith("note:")]
+    assert lines == [
+        f"note: {path}: annotation 1: stated position 5-18 re-anchored to 156",
+        "note: 1 more notes (rdfs:comment in provenance)",
+    ]
+    with opened(store_path) as store:
+        rows = store.select("SELECT ?c WHERE { ?a dk:sourceFile 'stale.jsonld' ; rdfs:comment ?c }")
+    assert sorted(r["c"] for r in rows) == [
+        "annotation 1: stated position 5-18 re-anchored to 156",
+        "annotation 2: stated position 0-18 re-anchored to 136",
+    ]
