@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from dadkhah.store import Store
 
 from .description import page_count, page_of, with_iri
-from .labels import anchor_id, base_iri, labels, local_url
+from .labels import base_iri, in_text, labels
 from .state import store_of
 
 bp = Blueprint("claims", __name__)
@@ -73,9 +73,7 @@ class ClaimRow:
     @property
     def anchor(self) -> str | None:
         """Link to the quoted words in the document page."""
-        if not self.document or not self.annotation:
-            return None
-        return f"{local_url(self.document) or self.document}#{anchor_id(self.annotation)}"
+        return in_text(self.document, self.annotation)
 
     @property
     def figure(self) -> str:
