@@ -46,6 +46,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from .errors import DadkhahError
+from .iris import is_iri, is_valid_id
 from .namespaces import PREFIXES
 from .store import Store, rows_of
 
@@ -112,6 +113,30 @@ class Scope:
             if getattr(self, kind):
                 return kind
         return "all"
+
+
+SCOPE_FORMS = {
+    "graph": "an absolute IRI, or a path under the base IRI such as graph/registry/registry",
+    "document": "a document id (letters, digits, '.', '_', '-') or an absolute IRI",
+    "entity": "an entity id (letters, digits, '.', '_', '-') or an absolute IRI",
+}
+"""What a scope's value may be, for the errors that refuse another."""
+
+
+def scope_iri(kind: str, given: str, base: str) -> str:
+    """The IRI a scope's value names: an absolute IRI as given, a document or entity id under
+    ``base`` (``base + "entity/" + id``), or a graph's path under ``base``. ``ValueError``,
+    naming the expected form, for a value that makes no IRI: such a value could name nothing,
+    and in a query it would end the IRI and start SPARQL syntax."""
+    if "://" in given:
+        iri = given
+    elif kind == "graph":
+        iri = base + given.lstrip("/")
+    else:
+        iri = f"{base}{kind}/{given}" if is_valid_id(given) else ""
+    if not is_iri(iri):
+        raise ValueError(f"expected {SCOPE_FORMS[kind]}, not {given!r}")
+    return iri
 
 
 # ---------------------------------------------------------------------- ordering
@@ -229,7 +254,10 @@ def closure(store: Store, iris: Iterable[str], *, depth: int = 5) -> list[ox.Qua
 
 
 def document_graphs(store: Store, document: str) -> list[str]:
-    """The document's own graph and every graph annotating it, each with its provenance."""
+    """The document's own graph and every graph annotating it, each with its provenance
+    (none for a value that is no IRI)."""
+    if not is_iri(document):
+        return []
     rows = solutions(
         store,
         f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?t oa:hasSource <{document}> }} }}",
@@ -268,7 +296,10 @@ def entity_quads(store: Store, entity: str) -> list[ox.Quad]:
 
 
 def exists(store: Store, iri: str) -> bool:
-    """The store holds ``iri`` as a subject, an object or a named graph."""
+    """The store holds ``iri`` as a subject, an object or a named graph (never so for a
+    value that is no IRI, which is not written into the query)."""
+    if not is_iri(iri):
+        return False
     return store.graph_exists(iri) or bool(
         rows_of(store.query(
             f"SELECT ?x WHERE {{ {{ <{iri}> ?p ?x }} UNION {{ ?x ?p <{iri}> }} }} LIMIT 1",

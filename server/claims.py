@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 
+from dadkhah.iris import is_iri
 from dadkhah.store import Store
 
 from .description import page_count, page_of, with_iri
@@ -230,6 +231,8 @@ def claims() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     if about:
         iri = resolve(about)
+        if not is_iri(iri):  # written into the query below: anything else would be SPARQL
+            abort(400, f"about: expected an entity id or an absolute IRI, not {about!r}")
         if not store.select(f"SELECT ?t WHERE {{ <{iri}> ?p ?t }} LIMIT 1"):
             abort(404, f"nothing is known about {iri}")
         groups, total = compare(store, iri, page)

@@ -171,3 +171,25 @@ def test_a_configured_base_moves_the_route_with_it(tmp_path: Path, store: AnySto
     data = json.loads(client.get("/data/entity/someone.jsonld").get_data())
     assert any(node.get("@id") == base + "entity/someone" for node in data)
     assert client.get("/id/entity/someone").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/entity/foo%20bar",
+        "/id/entity/a%3Eb",
+        "/id/entity/a%22b",
+        "/id/entity/a%7Bb",
+        "/id/entity/a%5Cb",
+        "/id/entity/a%3Eb.ttl",
+        # a graph that exists, then SPARQL that would close its IRI and the query around it
+        "/id/graph/registry/registry%3E%20%7B%20%7D%20%7D%20%23",
+    ],
+)
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_a_path_that_makes_no_iri_is_not_found(client: FlaskClient, path: str, accept: str) -> None:
+    response = client.get(path, headers={"Accept": accept})
+    assert response.status_code == 404, response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "syntax error" not in body
+    assert ("no resource" if accept == "text/turtle" else "holds nothing under") in body
