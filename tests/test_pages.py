@@ -297,6 +297,40 @@ def test_query_page_posts_to_the_endpoint_and_its_examples_run(client: FlaskClie
         assert response.get_json()["results"]["bindings"], name
 
 
+@pytest.mark.parametrize("number", ["9223372036854775807", "99999999999999999999", "40"])
+@pytest.mark.parametrize(
+    ("path", "param", "section"),
+    [
+        ("/documents", "page", None),
+        ("/claims", "page", None),
+        ("/claims?about=massacre-1988", "page", None),
+        ("/id/entity/raisi", "mentions_page", "mentions"),
+        ("/id/entity/raisi", "made_page", "claims-made"),
+        ("/id/entity/massacre-1988", "about_page", "claims-about"),
+        ("/id/entity/raisi", "in_page", "incoming"),
+        (f"/id/document/{DOC}", "in_page", "incoming"),
+        ("/search?q=prison", "page", None),
+        ("/persons", "page", None),
+    ],
+)
+def test_a_page_past_the_end_is_empty_and_leads_back_to_the_last(
+    client: FlaskClient, path: str, param: str, section: str | None, number: str
+) -> None:
+    """A page number past a list's end, however large, is that list's empty page, whose pager
+    leads back to the last page; the page's other lists are unchanged."""
+    joined = f"{path}{'&' if '?' in path else '?'}{param}={number}"
+    page = text(client, joined)
+    previous = [link for link in parsed(page).links if f"{param}=" in link]
+    assert previous, joined
+    last = {int(parse_qs(urlparse(unescape(link)).query)[param][0]) for link in previous}
+    assert max(last) <= 5, (joined, last)  # back to the last page, not to the number - 1
+    if section is not None:
+        assert f'<section id="{section}">' in page
+        part = page[page.index(f'<section id="{section}">') :]
+        part = part[: part.index("</section>")]
+        assert "/id/claim/" not in part and "#annotation/" not in part, joined  # empty
+
+
 # ---------------------------------------------------------------------- escaping
 
 
