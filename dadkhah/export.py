@@ -308,6 +308,16 @@ def exists(store: Store, iri: str) -> bool:
     )  # fmt: skip
 
 
+def check(store: Store, scope: Scope) -> None:
+    """``ExportError`` if the scope names nothing the store holds (before any output)."""
+    if scope.entity and not exists(store, scope.entity):
+        raise ExportError(f"no entity {scope.entity} in the store")
+    if scope.graph and not store.graph_exists(scope.graph):
+        raise ExportError(f"no named graph {scope.graph} in the store")
+    if scope.document and not document_graphs(store, scope.document):
+        raise ExportError(f"no document {scope.document} in the store")
+
+
 def scoped_graphs(
     store: Store, scope: Scope, *, ordered: bool = True
 ) -> Iterator[tuple[str | None, list[ox.Quad]]]:
