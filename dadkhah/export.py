@@ -23,8 +23,9 @@ Why each choice:
   Graph Store upload may bring some; a graph holding any is canonicalized (RDFC-1.0) first, so
   its labels, and therefore its sort order, do not depend on load order.
 - **Prefixes** come from ``dadkhah.namespaces.PREFIXES``, the table pages and loaders use.
-- **Gzip** output has no timestamp or file name in its header (``mtime=0``), so compressed
-  dumps are byte-identical too.
+- **Gzip** output has no timestamp or file name in its header (``mtime=0``), and one writer
+  (``gzip_chunks``) compresses the CLI's files and the HTTP dumps, so compressed dumps are
+  byte-identical too, whichever way they are made.
 
 Scopes: the whole store, one named graph (with its provenance graph), one document (its
 graph, the annotation graphs that target it, and their provenance), or one entity (its own
@@ -34,10 +35,11 @@ evidence, and the provenance of every graph they come from).
 
 from __future__ import annotations
 
-import gzip
 import heapq
 import json
+import struct
 import tempfile
+import zlib
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -569,23 +571,34 @@ def chunks(store: Store, fmt: str, scope: Scope | None = None) -> Iterator[bytes
 def write(
     store: Store, output: IO[bytes], fmt: str, scope: Scope | None = None, *, gz: bool = False
 ) -> None:
-    """Write the export to ``output`` (gzip-compressed, without a timestamp, if ``gz``)."""
-    if gz:
-        with gzip.GzipFile(fileobj=output, mode="wb", mtime=0, filename="") as zipped:
-            for chunk in chunks(store, fmt, scope):
-                zipped.write(chunk)
-        return
-    for chunk in chunks(store, fmt, scope):
+    """Write the export to ``output`` (compressed by ``gzip_chunks`` if ``gz``)."""
+    body = chunks(store, fmt, scope)
+    for chunk in gzip_chunks(body) if gz else body:
         output.write(chunk)
 
 
-def gzip_chunks(source: Iterable[bytes]) -> Iterator[bytes]:
-    """Compress a stream of chunks as one gzip member with a fixed header (for HTTP)."""
-    import zlib
+GZIP_LEVEL = 6
+"""zlib's default. On the corpus's N-Quads (2.8 MB) level 9 saved 1.7 % (125 kB against
+128 kB) and took 2.2 times as long (51 ms against 23); a server compresses on every
+request."""
+GZIP_HEADER = b"\x1f\x8b\x08\x00" + b"\x00\x00\x00\x00" + b"\x00\xff"
+"""A gzip member's header (RFC 1952) written by hand, so that it is the same on every
+platform and for every writer: deflate, no flags (no file name), mtime 0, no extra flags,
+OS 255 ("unknown"; zlib would write the OS it was built for)."""
 
-    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip container, mtime 0
+
+def gzip_chunks(source: Iterable[bytes]) -> Iterator[bytes]:
+    """A stream of chunks as one gzip member: the one compression of the CLI's ``.gz`` files
+    and of ``/dumps``, so both give the same bytes. The header goes out with the first
+    compressed bytes, so a source that fails at once has sent nothing."""
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)  # raw deflate
+    pending = GZIP_HEADER
+    crc = size = 0
     for chunk in source:
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
         out = compressor.compress(chunk)
         if out:
-            yield out
-    yield compressor.flush()
+            yield pending + out
+            pending = b""
+    yield pending + compressor.flush() + struct.pack("<II", crc, size & 0xFFFFFFFF)

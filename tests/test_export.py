@@ -265,6 +265,27 @@ def test_http_dump_gzip_by_suffix_and_by_accept_encoding(client: object) -> None
     assert gzip.decompress(encoded.get_data()) == plain
 
 
+@pytest.mark.parametrize(
+    ("fmt", "scope", "query"),
+    [("nquads", Scope(), ""), ("turtle", Scope(entity=EVIN), "?entity=evin-prison")],
+)
+def test_http_gzip_dump_is_the_cli_gzip_dump_byte_for_byte(
+    client: object, corpus_store: AnyStore, fmt: str, scope: Scope, query: str
+) -> None:
+    """``dadkhah export -o NAME.gz`` writes what ``write(..., gz=True)`` gives."""
+    from dadkhah.export import SUFFIXES
+
+    name = f"dadkhah.{SUFFIXES[fmt]}"
+    cli_bytes = dump(corpus_store, fmt, scope, gz=True)
+    by_suffix = client.get(f"/dumps/{name}.gz{query}").get_data()  # type: ignore[attr-defined]
+    gzipped = {"Accept-Encoding": "gzip"}
+    by_encoding = client.get(f"/dumps/{name}{query}", headers=gzipped).get_data()  # type: ignore[attr-defined]
+    assert by_suffix == cli_bytes == by_encoding
+    assert gzip.decompress(cli_bytes) == dump(corpus_store, fmt, scope)
+    # gzip magic, deflate, no flags (no file name), mtime 0, no extra flags, OS "unknown"
+    assert cli_bytes[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
 def test_http_scoped_dumps_and_refusals(client: object) -> None:
     ok = client.get("/dumps/dadkhah.jsonld?entity=evin-prison")  # type: ignore[attr-defined]
     assert ok.status_code == 200 and "evin-prison" in ok.get_data(as_text=True)
