@@ -9,7 +9,8 @@ and exports stay valid when the archive moves. A base ending in ``#`` is not der
 ``Accept`` picks a page (``text/html``, also the answer to ``*/*``) or the resource's
 description (``server.description``) in any RDF format of ``server.conneg.GRAPH_FORMATS``;
 a suffix (``.html``, ``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.trig``, ``.nq``) picks it
-explicitly, unless an IRI itself ends so. Answers carry ``Vary: Accept``, a
+explicitly, unless an IRI itself ends so. Answers carry ``Vary: Accept`` (404 and 406 too,
+whose bodies follow Accept), a
 ``Content-Location`` naming the suffix URL of the variant sent, and ``Link`` headers to every
 alternate. An IRI the store does not hold is 404, a format it cannot offer 406. No 303: the
 IRIs name archival records and their descriptions, and one URL per variant is simpler.
@@ -18,7 +19,7 @@ IRIs name archival records and their descriptions, and one URL per variant is si
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, after_this_request, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import NotAcceptable
 
@@ -95,6 +96,7 @@ def resource(rest: str) -> Response:
     suffixed = fmt is not None
     fmt = fmt or negotiate()
     if fmt is None:
+        after_this_request(_varies_by_accept)  # the error's body is text or JSON by Accept
         raise NotAcceptable(
             "this resource is offered as text/html, text/turtle, application/ld+json, "
             "application/n-triples, application/rdf+xml, application/trig, application/n-quads"
@@ -144,11 +146,21 @@ def _suffix_of(fmt: str) -> str:
     return next(s for s, name in SUFFIXES.items() if name == fmt)
 
 
+def _varies_by_accept(response: Response) -> Response:
+    response.vary.add("Accept")
+    return response
+
+
 def _not_found(iri: str) -> Response:
+    """404, as a page for browsers and as plain text otherwise: by Accept, so it says so."""
     if negotiate() == "html":
         body = render_template("not_found.html", iri=iri)
-        return Response(body, status=404, content_type="text/html; charset=utf-8")
-    return Response(f"404 Not Found\n\nno resource {iri} here\n", 404, mimetype="text/plain")
+        response = Response(body, status=404, content_type="text/html; charset=utf-8")
+    else:
+        response = Response(
+            f"404 Not Found\n\nno resource {iri} here\n", 404, mimetype="text/plain"
+        )
+    return _varies_by_accept(response)
 
 
 def _page_arg(name: str) -> int:

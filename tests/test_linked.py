@@ -173,6 +173,21 @@ def test_a_configured_base_moves_the_route_with_it(tmp_path: Path, store: AnySto
     assert client.get("/id/entity/someone").status_code == 404
 
 
+def test_404_and_406_say_they_vary_by_accept(client: FlaskClient) -> None:
+    """Their bodies follow Accept (a page or plain text; text or JSON), so a cache must
+    key them by it as it keys the 200s."""
+    for accept in (BROWSER, "text/turtle"):
+        missing = client.get("/id/entity/nobody", headers={"Accept": accept})
+        assert missing.status_code == 404
+        assert "Accept" in missing.headers.get("Vary", ""), accept
+    html = client.get("/id/entity/nobody", headers={"Accept": BROWSER}).mimetype
+    plain = client.get("/id/entity/nobody", headers={"Accept": "text/turtle"}).mimetype
+    assert (html, plain) == ("text/html", "text/plain")
+    refused = client.get(ENTITY, headers={"Accept": "image/png"})
+    assert refused.status_code == 406
+    assert "Accept" in refused.headers.get("Vary", "")
+
+
 @pytest.mark.parametrize(
     "path",
     [
