@@ -58,20 +58,62 @@ def _media_type(name: str) -> str:
     return HTML if name == "html" else conneg.GRAPH_FORMATS[name][0].media_type
 
 
-def negotiate() -> str | None:
-    """``html`` or a format name of ``conneg.GRAPH_FORMATS``; None if nothing fits (406)."""
-    accept = request.accept_mimetypes
-    if not accept or all(value == "*/*" for value, _ in accept):
-        return "html"
-    offers = [HTML, "application/xhtml+xml"]
-    owner = {HTML: "html", "application/xhtml+xml": "html"}
+def _offers() -> list[tuple[str, str, bool]]:
+    """(media type, format name, whether it is the type the variant is sent as) of every
+    variant, in the server's order of preference; the others are aliases."""
+    offers = [(HTML, "html", True), ("application/xhtml+xml", "html", False)]
     for name, (fmt, _) in conneg.GRAPH_FORMATS.items():
         for media in (fmt.media_type, *fmt.aliases):
-            if "/" in media and media not in owner:
-                owner[media] = name
-                offers.append(media)
-    best = accept.best_match(offers)
-    return owner[best] if best else None
+            if "/" in media and media not in {m for m, _, _ in offers}:
+                offers.append((media, name, media == fmt.media_type))
+    return offers
+
+
+def _quality(media: str, ranges: list[tuple[str, float]]) -> tuple[float, int]:
+    """The quality ``Accept`` gives ``media`` and how specific the range that gives it is
+    (2 ``type/subtype``, 1 ``type/*``, 0 ``*/*``; -1 none): the most specific matching range
+    decides (RFC 9110, 12.5.1), so ``text/html;q=0`` refuses HTML whatever ``*/*`` says."""
+    kind = media.split("/", 1)[0]
+    found: dict[int, float] = {}
+    for given, q in ranges:
+        if given == media:
+            specificity = 2
+        elif given == f"{kind}/*":
+            specificity = 1
+        elif given == "*/*":
+            specificity = 0
+        else:
+            continue
+        found[specificity] = max(q, found.get(specificity, 0.0))
+    if not found:
+        return 0.0, -1
+    most = max(found)
+    return found[most], most
+
+
+def negotiate() -> str | None:
+    """``html`` or a format name of ``conneg.GRAPH_FORMATS``; None if nothing fits (406).
+
+    Each variant gets the quality of the most specific ``Accept`` range that matches it; q=0
+    makes it unacceptable. An alias (``application/xhtml+xml`` for the page, ``text/plain``
+    for N-Triples) counts only when named: through a wildcard it would let back in a
+    variant whose own type was refused. The highest quality wins, then the more specific
+    range, then the server's order (HTML first, so ``*/*`` or no Accept gets the page).
+    Media-type parameters (``charset``, a JSON-LD ``profile``) are ignored: every variant is
+    UTF-8, and Werkzeug's matching refused a range whose parameters the offer lacks."""
+    ranges = [(given.split(";")[0].strip().lower(), q) for given, q in request.accept_mimetypes]
+    if not ranges:
+        return "html"
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for index, (media, name, primary) in enumerate(_offers()):
+        quality, specificity = _quality(media, ranges)
+        if quality <= 0 or (not primary and specificity < 2):
+            continue
+        key = (quality, specificity, -index)
+        if best is None or key > best:
+            best, chosen = key, name
+    return chosen
 
 
 def _alternates(path: str, iri: str, is_graph: bool) -> list[tuple[str, str, str]]:
