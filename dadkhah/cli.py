@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import io
 import logging
+import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -27,6 +29,7 @@ from .store import EmbeddedStore, open_any
 if TYPE_CHECKING:
     from loaders.commit import Outcome
 
+    from .export import Scope
     from .remote import RemoteStore
 
 QUERY_FORMATS = {
@@ -307,16 +310,38 @@ def _table(result: ox.QuerySolutions) -> None:
 
 
 def _scope_iri(value: str | None, kind: str, settings: Settings) -> str | None:
-    """An IRI as given, or an identifier turned into one under the configured base."""
-    if value is None or "://" in value:
-        return value
-    minter = Minter(settings.base_iri)
+    """An IRI as given, or an identifier turned into one under the configured base; a value
+    that makes no IRI is a usage error naming the option and what it takes."""
+    from .export import scope_iri
+
+    if value is None:
+        return None
     try:
-        if kind == "graph":
-            return settings.base_iri + value.lstrip("/")
-        return str(minter.document(value) if kind == "document" else minter.entity(value))
+        return scope_iri(kind, value, settings.base_iri)
     except ValueError as err:
-        raise click.BadParameter(str(err), param_hint=f"--{kind}") from None
+        raise click.BadParameter(str(err), param_hint=f"'--{kind}'") from None
+
+
+def _write_export(obj: Context, output: str, fmt: str, scope: Scope, gz: bool) -> None:
+    """The export into a new file beside ``output``, renamed over it only once complete:
+    a failed export (a scope that names nothing, a full disk, an interrupt) leaves
+    ``output`` as it was and no partial file behind. The scope is checked first, so a
+    mistyped one costs no writing at all."""
+    from .export import check, write
+
+    check(obj.store, scope)
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    try:
+        with partial.open("xb") as handle:
+            write(obj.store, handle, fmt, scope, gz=gz)
+        partial.replace(target)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        raise DadkhahError(f"{output}: the export could not be written: {err.strerror}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 @cli.command()
@@ -356,8 +381,7 @@ def export(
     gz = gz or bool(output and output.endswith(".gz"))
     try:
         if output:
-            with Path(output).open("wb") as handle:
-                write(obj.store, handle, fmt, scope, gz=gz)
+            _write_export(obj, output, fmt, scope, gz)
         else:
             write(obj.store, sys.stdout.buffer, fmt, scope, gz=gz)
     except DadkhahError as err:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
 from rdflib import URIRef
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
@@ -17,6 +18,18 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 def is_valid_id(value: str) -> bool:
     """Identifiers are 1-128 characters of ``A-Z a-z 0-9 . _ -``, starting alphanumeric."""
     return bool(_ID.match(value))
+
+
+def is_iri(value: str) -> bool:
+    """Whether ``value`` is an absolute IRI (as Oxigraph reads one), so that ``<value>`` may
+    be written into a query as it is. Values from requests and command lines are checked
+    here first: the characters that would end the IRI or start SPARQL syntax there (space,
+    ``>``, ``"``, ``{``, ``\\``) make a value no IRI, which then names nothing."""
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
 
 
 class Minter:

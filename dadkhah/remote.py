@@ -33,6 +33,7 @@ from rdflib import URIRef
 from . import chunked
 from .chunked import read_all
 from .errors import ConfigError, DadkhahError, QueryError, QueryTimeout
+from .iris import is_iri
 from .namespaces import DK, PREFIXES
 from .store import (
     GraphName,
@@ -337,7 +338,11 @@ class RemoteStore:
             yield str(row["g"])
 
     def graph_exists(self, graph: GraphName) -> bool:
-        return graph is None or self.ask(f"ASK {{ GRAPH <{graph}> {{ }} }}")
+        """The default graph always exists; a named graph if the server holds it. A value
+        that is no IRI names no graph, and is not written into the query."""
+        if graph is None:
+            return True
+        return is_iri(graph) and self.ask(f"ASK {{ GRAPH <{graph}> {{ }} }}")
 
     def holds(self, graph: str) -> bool:
         """Whether the named graph exists."""

@@ -20,6 +20,7 @@ from rdflib import Graph, URIRef
 
 from . import journal
 from .errors import QueryError, StoreInUse
+from .iris import is_iri
 from .namespaces import DK, PREFIXES
 from .ntriples import Triples
 from .units import LoadUnit, PreparedUnit
@@ -121,8 +122,11 @@ class EmbeddedStore:
                 yield g.value
 
     def graph_exists(self, graph: GraphName) -> bool:
-        """The default graph always exists; a named graph once created or written to."""
-        return graph is None or self._store.contains_named_graph(ox.NamedNode(graph))
+        """The default graph always exists; a named graph once created or written to. A
+        value that is no IRI names no graph."""
+        if graph is None:
+            return True
+        return is_iri(graph) and self._store.contains_named_graph(ox.NamedNode(graph))
 
     def graph_triples(self, graph: GraphName) -> list[ox.Triple]:
         name = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)

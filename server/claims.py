@@ -14,10 +14,11 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 
+from dadkhah.iris import is_iri
 from dadkhah.store import Store
 
 from .description import page_count, page_of, with_iri
-from .labels import anchor_id, base_iri, labels, local_url
+from .labels import base_iri, in_text, labels
 from .state import store_of
 
 bp = Blueprint("claims", __name__)
@@ -78,9 +79,7 @@ class ClaimRow:
     @property
     def anchor(self) -> str | None:
         """Link to the quoted words in the document page."""
-        if not self.document or not self.annotation:
-            return None
-        return f"{local_url(self.document) or self.document}#{anchor_id(self.annotation)}"
+        return in_text(self.document, self.annotation)
 
     @property
     def figure(self) -> str:
@@ -242,6 +241,8 @@ def claims() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     if about:
         iri = resolve(about)
+        if not is_iri(iri):  # written into the query below: anything else would be SPARQL
+            abort(400, f"about: expected an entity id or an absolute IRI, not {about!r}")
         if not store.select(f"SELECT ?t WHERE {{ <{iri}> ?p ?t }} LIMIT 1"):
             abort(404, f"nothing is known about {iri}")
         groups, total = compare(store, iri, page)

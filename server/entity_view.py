@@ -18,7 +18,7 @@ from dadkhah.store import Store
 
 from .claims import claim_page
 from .description import Statement, incoming, outgoing, page_count, page_of
-from .labels import anchor_id, labels, local_url
+from .labels import in_text, labels
 
 PAGE = 50
 CLAIM_PAGE = 50
@@ -52,8 +52,8 @@ class Mention:
     after: str
 
     @property
-    def anchor(self) -> str:
-        return f"{local_url(self.document) or self.document}#{anchor_id(self.annotation)}"
+    def anchor(self) -> str | None:
+        return in_text(self.document, self.annotation)
 
 
 def sentence(text: str, start: int, end: int, limit: int = 220) -> tuple[str, str, str]:

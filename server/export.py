@@ -3,7 +3,8 @@
 - ``GET /dumps``: a page listing every dump.
 - ``GET /dumps/dadkhah.{ttl,nt,rdf,trig,nq,jsonld}[.gz]``: the output of ``dadkhah export``
   (``dadkhah.export``), byte for byte, optionally scoped with ``?graph=``, ``?document=`` or
-  ``?entity=`` (an IRI or, for documents and entities, an id). Streamed graph by graph. A
+  ``?entity=`` (an IRI or, for documents and entities, an id; a value that makes no IRI is
+  400, one the store does not hold 404). Streamed graph by graph. A
   ``.gz`` name is a gzip file (``application/gzip``, as archives store it); otherwise a
   client sending ``Accept-Encoding: gzip`` gets the same bytes with ``Content-Encoding``.
 - ``GET /void``: VoID and DCAT for the dataset, its dumps and the SPARQL endpoint. (The
@@ -56,14 +57,14 @@ def scope_from_request() -> dumps.Scope:
     graph, document, entity = args.get("graph"), args.get("document"), args.get("entity")
     if sum(x is not None for x in (graph, document, entity)) > 1:
         abort(400, "give at most one of graph, document, entity")
-    base = base_iri()
-    if document and "://" not in document:
-        document = f"{base}document/{document}"
-    if entity and "://" not in entity:
-        entity = f"{base}entity/{entity}"
-    if graph and "://" not in graph:
-        graph = base + graph.lstrip("/")
-    return dumps.Scope(graph=graph, document=document, entity=entity)
+    given = {"graph": graph, "document": document, "entity": entity}
+    iris: dict[str, str | None] = {}
+    for kind, value in given.items():
+        try:
+            iris[kind] = dumps.scope_iri(kind, value, base_iri()) if value else None
+        except ValueError as err:
+            abort(400, f"{kind}: {err}")
+    return dumps.Scope(graph=iris["graph"], document=iris["document"], entity=iris["entity"])
 
 
 def _check(scope: dumps.Scope) -> None:

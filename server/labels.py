@@ -59,6 +59,12 @@ KNOWN_LABELS = {
     **{PREFIXES[k.split(":")[0]] + k.split(":")[1]: v for k, v in _KNOWN.items()},
 }
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._/-]")
+_SAFE_URL = re.compile(r"(?:https?://|/(?![/\\]))[^\s\x00-\x1f\x7f\\]*\Z", re.IGNORECASE)
+"""What a page links to: an ``http(s)`` URL, or a path on this server (not ``//host`` or
+``/\\host``, which browsers read as another host), without spaces, control characters or
+backslashes. An IRI of any other scheme (``javascript:``, ``data:``, ``file:``) is valid RDF
+and may reach the store through any write, but a browser would run or open it when clicked:
+a page shows it as text, never as a link."""
 
 
 def base_iri() -> str:
@@ -78,9 +84,23 @@ def local_url(iri: str) -> str | None:
     return None
 
 
-def href(iri: str) -> str:
-    """Where a link to ``iri`` goes: its page here, or the IRI itself for other vocabularies."""
-    return local_url(iri) or iri
+def safe_url(url: str) -> str | None:
+    """``url`` if a page may link to it: a path on this server, or an ``http(s)`` URL. The
+    test is on the whole text, with no space or control character anywhere, because browsers
+    drop such characters before reading the scheme (``java`` TAB ``script:`` runs)."""
+    return url if _SAFE_URL.match(url) else None
+
+
+def href(iri: str) -> str | None:
+    """Where a link to ``iri`` goes: its page here, the IRI itself if it is an ``http(s)``
+    URL, else nowhere (None: the page shows the IRI as text, see ``_SAFE_URL``)."""
+    return safe_url(local_url(iri) or iri)
+
+
+def in_text(document: str | None, annotation: str | None) -> str | None:
+    """The link to an annotation's words in its document's page, if the document has one."""
+    page = href(document) if document and annotation else None
+    return f"{page}#{anchor_id(annotation)}" if page and annotation else None
 
 
 def prefixed(iri: str) -> str | None:
@@ -195,6 +215,7 @@ def template_helpers() -> dict[str, Any]:
     """What every template may call: ``href(iri)``, ``label(iri)``, ``local_url(iri)``."""
     return {
         "href": href,
+        "in_text": in_text,
         "label": lambda iri: labels()(iri),
         "local_url": local_url,
         "anchor_id": anchor_id,

@@ -9,7 +9,8 @@ and exports stay valid when the archive moves. A base ending in ``#`` is not der
 ``Accept`` picks a page (``text/html``, also the answer to ``*/*``) or the resource's
 description (``server.description``) in any RDF format of ``server.conneg.GRAPH_FORMATS``;
 a suffix (``.html``, ``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.trig``, ``.nq``) picks it
-explicitly, unless an IRI itself ends so. Answers carry ``Vary: Accept``, a
+explicitly, unless an IRI itself ends so. Answers carry ``Vary: Accept`` (404 and 406 too,
+whose bodies follow Accept), a
 ``Content-Location`` naming the suffix URL of the variant sent, and ``Link`` headers to every
 alternate. An IRI the store does not hold is 404, a format it cannot offer 406. No 303: the
 IRIs name archival records and their descriptions, and one URL per variant is simpler.
@@ -18,7 +19,7 @@ IRIs name archival records and their descriptions, and one URL per variant is si
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, after_this_request, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import NotAcceptable
 
@@ -57,20 +58,62 @@ def _media_type(name: str) -> str:
     return HTML if name == "html" else conneg.GRAPH_FORMATS[name][0].media_type
 
 
-def negotiate() -> str | None:
-    """``html`` or a format name of ``conneg.GRAPH_FORMATS``; None if nothing fits (406)."""
-    accept = request.accept_mimetypes
-    if not accept or all(value == "*/*" for value, _ in accept):
-        return "html"
-    offers = [HTML, "application/xhtml+xml"]
-    owner = {HTML: "html", "application/xhtml+xml": "html"}
+def _offers() -> list[tuple[str, str, bool]]:
+    """(media type, format name, whether it is the type the variant is sent as) of every
+    variant, in the server's order of preference; the others are aliases."""
+    offers = [(HTML, "html", True), ("application/xhtml+xml", "html", False)]
     for name, (fmt, _) in conneg.GRAPH_FORMATS.items():
         for media in (fmt.media_type, *fmt.aliases):
-            if "/" in media and media not in owner:
-                owner[media] = name
-                offers.append(media)
-    best = accept.best_match(offers)
-    return owner[best] if best else None
+            if "/" in media and media not in {m for m, _, _ in offers}:
+                offers.append((media, name, media == fmt.media_type))
+    return offers
+
+
+def _quality(media: str, ranges: list[tuple[str, float]]) -> tuple[float, int]:
+    """The quality ``Accept`` gives ``media`` and how specific the range that gives it is
+    (2 ``type/subtype``, 1 ``type/*``, 0 ``*/*``; -1 none): the most specific matching range
+    decides (RFC 9110, 12.5.1), so ``text/html;q=0`` refuses HTML whatever ``*/*`` says."""
+    kind = media.split("/", 1)[0]
+    found: dict[int, float] = {}
+    for given, q in ranges:
+        if given == media:
+            specificity = 2
+        elif given == f"{kind}/*":
+            specificity = 1
+        elif given == "*/*":
+            specificity = 0
+        else:
+            continue
+        found[specificity] = max(q, found.get(specificity, 0.0))
+    if not found:
+        return 0.0, -1
+    most = max(found)
+    return found[most], most
+
+
+def negotiate() -> str | None:
+    """``html`` or a format name of ``conneg.GRAPH_FORMATS``; None if nothing fits (406).
+
+    Each variant gets the quality of the most specific ``Accept`` range that matches it; q=0
+    makes it unacceptable. An alias (``application/xhtml+xml`` for the page, ``text/plain``
+    for N-Triples) counts only when named: through a wildcard it would let back in a
+    variant whose own type was refused. The highest quality wins, then the more specific
+    range, then the server's order (HTML first, so ``*/*`` or no Accept gets the page).
+    Media-type parameters (``charset``, a JSON-LD ``profile``) are ignored: every variant is
+    UTF-8, and Werkzeug's matching refused a range whose parameters the offer lacks."""
+    ranges = [(given.split(";")[0].strip().lower(), q) for given, q in request.accept_mimetypes]
+    if not ranges:
+        return "html"
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for index, (media, name, primary) in enumerate(_offers()):
+        quality, specificity = _quality(media, ranges)
+        if quality <= 0 or (not primary and specificity < 2):
+            continue
+        key = (quality, specificity, -index)
+        if best is None or key > best:
+            best, chosen = key, name
+    return chosen
 
 
 def _alternates(path: str, iri: str, is_graph: bool) -> list[tuple[str, str, str]]:
@@ -95,6 +138,7 @@ def resource(rest: str) -> Response:
     suffixed = fmt is not None
     fmt = fmt or negotiate()
     if fmt is None:
+        after_this_request(_varies_by_accept)  # the error's body is text or JSON by Accept
         raise NotAcceptable(
             "this resource is offered as text/html, text/turtle, application/ld+json, "
             "application/n-triples, application/rdf+xml, application/trig, application/n-quads"
@@ -144,11 +188,21 @@ def _suffix_of(fmt: str) -> str:
     return next(s for s, name in SUFFIXES.items() if name == fmt)
 
 
+def _varies_by_accept(response: Response) -> Response:
+    response.vary.add("Accept")
+    return response
+
+
 def _not_found(iri: str) -> Response:
+    """404, as a page for browsers and as plain text otherwise: by Accept, so it says so."""
     if negotiate() == "html":
         body = render_template("not_found.html", iri=iri)
-        return Response(body, status=404, content_type="text/html; charset=utf-8")
-    return Response(f"404 Not Found\n\nno resource {iri} here\n", 404, mimetype="text/plain")
+        response = Response(body, status=404, content_type="text/html; charset=utf-8")
+    else:
+        response = Response(
+            f"404 Not Found\n\nno resource {iri} here\n", 404, mimetype="text/plain"
+        )
+    return _varies_by_accept(response)
 
 
 def _page_arg(name: str) -> int:

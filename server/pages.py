@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from dadkhah.namespaces import PREFIXES
 
@@ -98,6 +98,18 @@ EXAMPLES: list[tuple[str, str, str]] = [
 ]
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""What an HTML page may load and run: the app's own script and stylesheet, nothing inline
+and nothing from another host. Pages show texts, labels and IRIs that anyone with write
+access (a load, SPARQL Update, the Graph Store) put in the store; autoescaping and the link
+filter of ``labels.href`` keep them text, and this stops a slip in either from running or
+phoning home. The query page fetches ``/sparql`` (``connect-src``); the favicon is a
+``data:`` URL."""
+
+
 def page_url(param: str, number: int) -> str:
     """This page's URL with one query parameter changed (for pagers)."""
     args = request.args.to_dict()
@@ -109,6 +121,14 @@ def page_url(param: str, number: int) -> str:
 def _helpers() -> dict[str, Any]:
     return {**template_helpers(), "page_url": page_url, "counted": description.counted,
             "counted_up_to": description.COUNTED_UP_TO}  # fmt: skip
+
+
+@bp.after_app_request
+def _content_security_policy(response: Response) -> Response:
+    """Every HTML answer of the app carries ``CONTENT_SECURITY_POLICY``."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
 
 
 def prologue() -> str:

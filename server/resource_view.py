@@ -17,7 +17,7 @@ from dadkhah.store import Store
 
 from . import document_view
 from .claims import claim_rows
-from .labels import anchor_id, labels, local_url
+from .labels import in_text, labels
 
 DK = "https://dadkhah.example/ns#"
 OA = "http://www.w3.org/ns/oa#"
@@ -112,7 +112,7 @@ def annotation_context(
         "creator": creator,
         "created": one(iri, DCT + "created"),
         "in_graph": graph,
-        "anchor": f"{local_url(document) or document}#{anchor_id(iri)}",
+        "anchor": in_text(document, iri),
     }
 
 

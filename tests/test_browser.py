@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 from werkzeug.serving import make_server
 
 from dadkhah.iris import Minter
@@ -32,7 +32,8 @@ ARTIFACTS = REPO / "test-artifacts"
 XSS_DATA = Path(__file__).resolve().parent / "data" / "pages-xss"
 HOSTILE_GLOBALS = ("__xss_label", "__xss_alias", "__xss_translit", "__xss_pejorative",
                    "__xss_description", "__xss_text", "__xss_img", "__xss_note",
-                   "__xss_annotator")  # fmt: skip
+                   "__xss_annotator", "__xss_scheme")  # fmt: skip
+SCRIPT_IRI = "javascript:window.__xss_scheme=1"
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,11 @@ def origin(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     ):
         outcomes = list(load_paths(store, discover([str(XSS_DATA)]), Minter(BASE)))
         assert outcomes and not [o for o in outcomes if o.error]
+        # a link of the javascript: scheme, as SPARQL Update could write it
+        store.update(
+            f"INSERT DATA {{ GRAPH <{BASE}graph/registry/registry> {{ <{BASE}entity/mallory> "
+            f"<http://www.w3.org/2002/07/owl#sameAs> <{SCRIPT_IRI}> }} }}"
+        )
         app = create_app({"store": location, "base_iri": BASE}, store=store)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -68,13 +74,20 @@ def browser() -> Iterator[Browser]:
 
 
 class Recorder:
-    """Every request a page makes, and every dialog it tries to open."""
+    """Every request a page makes, every dialog it tries to open, and everything the
+    Content-Security-Policy refused (a page that needs what the policy forbids is broken)."""
 
     def __init__(self, page: Page):
         self.urls: list[str] = []
         self.dialogs: list[str] = []
+        self.refused: list[str] = []
         page.on("request", self._request)
         page.on("dialog", self._dialog)
+        page.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.refused.append(message.text)
 
     def _request(self, request: Request) -> None:
         self.urls.append(request.url)
@@ -138,6 +151,7 @@ def test_search_evin_open_the_entity_follow_a_mention_see_the_quote(
     assert (claim.get_attribute("title") or "").startswith("claim: ")
     assert page.locator(".doctext .artefact").count() > 0
     assert recorder.foreign(origin) == []
+    assert recorder.refused == []
     assert any(u.endswith("/static/style.css") for u in recorder.urls)
 
 
@@ -153,6 +167,7 @@ def test_figures_and_query_page_work_offline(page: Page, origin: str) -> None:
     assert "rows in" in page.locator("#status").inner_text()
     shot(page, "6-query")
     assert recorder.foreign(origin) == []
+    assert recorder.refused == []
 
 
 def test_every_page_type_requests_only_its_own_origin(page: Page, origin: str) -> None:
@@ -173,6 +188,7 @@ def test_every_page_type_requests_only_its_own_origin(page: Page, origin: str) -
     ):
         page.goto(origin + path)
     assert recorder.foreign(origin) == []
+    assert recorder.refused == []
     assert len(recorder.urls) >= 12
 
 
@@ -195,9 +211,15 @@ def test_hostile_markup_is_shown_as_text_and_never_runs(page: Page, origin: str)
         assert ran == [], (path, ran)
     page.goto(origin + "/id/entity/mallory")
     assert page.locator("h1").inner_text() == "<script>window.__xss_label = 1</script>Mallory"
+    assert page.locator("a[href^='javascript:' i]").count() == 0
+    shown = page.get_by_text(SCRIPT_IRI, exact=True)
+    assert shown.count() >= 1
+    shown.first.click()
+    assert page.evaluate("() => '__xss_scheme' in window") is False
     assert page.locator("main script, main img, main svg").count() == 0
     shot(page, "7-hostile-entity")
     page.goto(origin + "/id/document/xss-doc")
     assert "<img src=x onerror=" in page.locator(".doctext").inner_text()
     assert recorder.dialogs == []
     assert recorder.foreign(origin) == []
+    assert recorder.refused == []

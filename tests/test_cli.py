@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -142,6 +143,84 @@ def test_export_holds_the_union_graph(runner: CliRunner, loaded: str, tmp_path: 
     assert len(graph) == triples(runner, loaded)
     with opened(loaded) as store:
         assert len(graph) == store.union_triple_count()
+
+
+@pytest.mark.parametrize("name", ["keep.nq", "keep.nq.gz"])
+@pytest.mark.parametrize(
+    "scope", [("--document", "typo"), ("--entity", "nobody"), ("--graph", "graph/none")]
+)
+def test_a_failed_export_leaves_the_output_file_as_it_was(
+    runner: CliRunner, loaded: str, tmp_path: Path, name: str, scope: tuple[str, str]
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / name
+    code, _, err = run(runner, loaded, "export", "--format", "nquads", "-o", str(out))
+    assert code == 0, err
+    before = out.read_bytes()
+    code, _, err = run(runner, loaded, "export", "--format", "nquads", *scope, "-o", str(out))
+    assert code == 1 and err.startswith("error: no "), err
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == [name]  # no partial file left
+    gc.collect()  # the store's lock goes with the failed run's traceback
+    code, _, err = run(runner, loaded, "export", "--format", "trig", "-o", str(out))
+    assert code == 0, err
+    assert out.read_bytes() != before  # a good export still replaces it
+    assert sorted(p.name for p in folder.iterdir()) == [name]
+
+
+def test_an_export_that_fails_while_writing_leaves_the_output_file_as_it_was(
+    runner: CliRunner, loaded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dadkhah import export
+    from dadkhah.errors import DadkhahError
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "dump.nq"
+    out.write_bytes(b"kept")
+    written = export.chunks
+
+    def failing(*args: object, **kwargs: object) -> Iterator[bytes]:
+        for number, chunk in enumerate(written(*args, **kwargs)):  # type: ignore[arg-type]
+            if number == 2:
+                raise DadkhahError("the store went away")
+            yield chunk
+
+    monkeypatch.setattr(export, "chunks", failing)
+    code, _, err = run(runner, loaded, "export", "--format", "nquads", "-o", str(out))
+    assert code == 2 and "the store went away" in err
+    assert out.read_bytes() == b"kept"
+    assert [p.name for p in folder.iterdir()] == ["dump.nq"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--graph", "https://x.example/a b"),
+        ("--entity", "https://x.example/a>b"),
+        ("--document", "https://x.example/a b"),
+        ("--document", 'a"b'),
+        ("--entity", "a{b}"),
+    ],
+)
+def test_a_scope_that_is_no_iri_is_a_usage_error_naming_the_option(
+    runner: CliRunner, loaded: str, tmp_path: Path, option: str, value: str
+) -> None:
+    out = tmp_path / "keep.ttl"
+    out.write_bytes(b"kept")
+    code, _, err = run(runner, loaded, "export", option, value, "-o", str(out))
+    assert code == 2, err
+    assert f"'{option}'" in err and "absolute IRI" in err and value in err
+    assert "Traceback" not in err and "syntax error" not in err
+    assert out.read_bytes() == b"kept"
+
+
+def test_an_export_into_a_missing_folder_is_an_error_not_a_traceback(
+    runner: CliRunner, loaded: str, tmp_path: Path
+) -> None:
+    code, _, err = run(runner, loaded, "export", "-o", str(tmp_path / "no" / "dump.ttl"))
+    assert code == 2 and err.startswith("error: ") and "dump.ttl" in err, err
 
 
 def test_the_environment_names_the_store(loaded: str) -> None:

@@ -193,6 +193,30 @@ def test_unknown_scope_is_an_error(corpus_store: AnyStore) -> None:
         list(chunks(corpus_store, "yaml"))
 
 
+NO_IRIS = [
+    "https://x.example/a b",
+    "https://x.example/a>b",
+    'https://x.example/a"b',
+    "https://x.example/a{b",
+    "https://x.example/a\\b",
+    f"{BASE}graph/registry/registry> {{ }} }} #",
+    "a b",
+]
+
+
+def test_a_value_that_is_no_iri_names_nothing_and_reaches_no_query(corpus_store: AnyStore) -> None:
+    from dadkhah.export import ExportError, document_graphs, exists
+
+    assert exists(corpus_store, f"{BASE}graph/registry/registry")
+    for bad in NO_IRIS:
+        assert not exists(corpus_store, bad), bad
+        assert not corpus_store.graph_exists(bad), bad
+        assert document_graphs(corpus_store, bad) == [], bad
+        for scope in (Scope(graph=bad), Scope(document=bad), Scope(entity=bad)):
+            with pytest.raises(ExportError, match="no "):
+                list(chunks(corpus_store, "nquads", scope))
+
+
 # ---------------------------------------------------------------------- CLI
 
 
@@ -241,6 +265,27 @@ def test_http_dump_gzip_by_suffix_and_by_accept_encoding(client: object) -> None
     assert gzip.decompress(encoded.get_data()) == plain
 
 
+@pytest.mark.parametrize(
+    ("fmt", "scope", "query"),
+    [("nquads", Scope(), ""), ("turtle", Scope(entity=EVIN), "?entity=evin-prison")],
+)
+def test_http_gzip_dump_is_the_cli_gzip_dump_byte_for_byte(
+    client: object, corpus_store: AnyStore, fmt: str, scope: Scope, query: str
+) -> None:
+    """``dadkhah export -o NAME.gz`` writes what ``write(..., gz=True)`` gives."""
+    from dadkhah.export import SUFFIXES
+
+    name = f"dadkhah.{SUFFIXES[fmt]}"
+    cli_bytes = dump(corpus_store, fmt, scope, gz=True)
+    by_suffix = client.get(f"/dumps/{name}.gz{query}").get_data()  # type: ignore[attr-defined]
+    gzipped = {"Accept-Encoding": "gzip"}
+    by_encoding = client.get(f"/dumps/{name}{query}", headers=gzipped).get_data()  # type: ignore[attr-defined]
+    assert by_suffix == cli_bytes == by_encoding
+    assert gzip.decompress(cli_bytes) == dump(corpus_store, fmt, scope)
+    # gzip magic, deflate, no flags (no file name), mtime 0, no extra flags, OS "unknown"
+    assert cli_bytes[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
 def test_http_scoped_dumps_and_refusals(client: object) -> None:
     ok = client.get("/dumps/dadkhah.jsonld?entity=evin-prison")  # type: ignore[attr-defined]
     assert ok.status_code == 200 and "evin-prison" in ok.get_data(as_text=True)
@@ -249,6 +294,35 @@ def test_http_scoped_dumps_and_refusals(client: object) -> None:
     assert client.get("/dumps/dadkhah.xlsx").status_code == 404  # type: ignore[attr-defined]
     both = client.get("/dumps/dadkhah.trig?graph=a&entity=b")  # type: ignore[attr-defined]
     assert both.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("graph=a%20b", "graph"),
+        ("graph=https://x.example/a%3Eb", "graph"),
+        ("entity=a%3Eb", "entity"),
+        ("entity=https://x.example/a%20b", "entity"),
+        ("document=a%22b", "document"),
+        ("document=https://x.example/a%7Bb", "document"),
+    ],
+)
+def test_http_dump_scope_that_is_no_iri_is_a_bad_request(
+    client: object, query: str, name: str
+) -> None:
+    response = client.get(f"/dumps/dadkhah.nq?{query}")  # type: ignore[attr-defined]
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400, body
+    assert "syntax error" not in body and f"{name}:" in body and "IRI" in body
+
+
+def test_claims_about_a_value_that_is_no_iri_is_a_bad_request(client: object) -> None:
+    for about in ("a%3Eb", "a%20b", "https://x.example/a%22b"):
+        response = client.get(f"/claims?about={about}")  # type: ignore[attr-defined]
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400, body
+        assert "syntax error" not in body and "about:" in body
+    assert client.get("/claims?about=nobody").status_code == 404  # type: ignore[attr-defined]
 
 
 def test_void_lists_dumps_and_endpoint(client: object) -> None:

@@ -171,3 +171,74 @@ def test_a_configured_base_moves_the_route_with_it(tmp_path: Path, store: AnySto
     data = json.loads(client.get("/data/entity/someone.jsonld").get_data())
     assert any(node.get("@id") == base + "entity/someone" for node in data)
     assert client.get("/id/entity/someone").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("text/turtle;charset=utf-8", "text/turtle"),
+        ("text/turtle; charset=UTF-8; q=0.9", "text/turtle"),
+        (
+            'application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"',
+            "application/ld+json",
+        ),
+        ("application/n-triples;charset=utf-8, text/html;q=0.5", "application/n-triples"),
+        ("text/html;charset=utf-8", "text/html"),
+        # q=0 refuses a type, and a wildcard does not let it back in (RFC 9110, 12.4.2)
+        ("text/html;q=0, */*;q=0.5", "text/turtle"),
+        ("text/html;q=0, application/xhtml+xml;q=0, */*", "text/turtle"),
+        ("text/turtle;q=0, text/*", "text/html"),
+        ("text/turtle, */*", "text/turtle"),  # the more specific range, at the same q
+        ("text/html;q=0, text/plain", "application/n-triples"),  # an alias, named
+        ("application/n-triples;q=0, text/turtle;q=0, */*;q=0.1", "text/html"),
+        (BROWSER, "text/html"),
+    ],
+)
+def test_accept_parameters_are_ignored_and_q0_refuses(
+    client: FlaskClient, accept: str, media: str
+) -> None:
+    response = client.get(ENTITY, headers={"Accept": accept})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == media
+
+
+@pytest.mark.parametrize("accept", ["text/html;q=0", "*/*;q=0", "text/turtle;q=0, image/png"])
+def test_accept_that_refuses_every_offer_is_406(client: FlaskClient, accept: str) -> None:
+    assert client.get(ENTITY, headers={"Accept": accept}).status_code == 406
+
+
+def test_404_and_406_say_they_vary_by_accept(client: FlaskClient) -> None:
+    """Their bodies follow Accept (a page or plain text; text or JSON), so a cache must
+    key them by it as it keys the 200s."""
+    for accept in (BROWSER, "text/turtle"):
+        missing = client.get("/id/entity/nobody", headers={"Accept": accept})
+        assert missing.status_code == 404
+        assert "Accept" in missing.headers.get("Vary", ""), accept
+    html = client.get("/id/entity/nobody", headers={"Accept": BROWSER}).mimetype
+    plain = client.get("/id/entity/nobody", headers={"Accept": "text/turtle"}).mimetype
+    assert (html, plain) == ("text/html", "text/plain")
+    refused = client.get(ENTITY, headers={"Accept": "image/png"})
+    assert refused.status_code == 406
+    assert "Accept" in refused.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/entity/foo%20bar",
+        "/id/entity/a%3Eb",
+        "/id/entity/a%22b",
+        "/id/entity/a%7Bb",
+        "/id/entity/a%5Cb",
+        "/id/entity/a%3Eb.ttl",
+        # a graph that exists, then SPARQL that would close its IRI and the query around it
+        "/id/graph/registry/registry%3E%20%7B%20%7D%20%7D%20%23",
+    ],
+)
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_a_path_that_makes_no_iri_is_not_found(client: FlaskClient, path: str, accept: str) -> None:
+    response = client.get(path, headers={"Accept": accept})
+    assert response.status_code == 404, response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "syntax error" not in body
+    assert ("no resource" if accept == "text/turtle" else "holds nothing under") in body

@@ -70,9 +70,14 @@ class Collector(HTMLParser):
         self.links: list[str] = []
         self.stack: list[str] = []
         self.scripts: list[str] = []
+        self.styled: list[str] = []  # elements with a style attribute, which the CSP blocks
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if "style" in values or any(name.startswith("on") for name in values):
+            self.styled.append(tag)
+        if tag == "style":
+            self.styled.append(tag)
         if values.get("id"):
             self.ids.add(str(values["id"]))
         if tag == "a" and values.get("href"):
@@ -292,6 +297,40 @@ def test_query_page_posts_to_the_endpoint_and_its_examples_run(client: FlaskClie
         assert response.get_json()["results"]["bindings"], name
 
 
+@pytest.mark.parametrize("number", ["9223372036854775807", "99999999999999999999", "40"])
+@pytest.mark.parametrize(
+    ("path", "param", "section"),
+    [
+        ("/documents", "page", None),
+        ("/claims", "page", None),
+        ("/claims?about=massacre-1988", "page", None),
+        ("/id/entity/raisi", "mentions_page", "mentions"),
+        ("/id/entity/raisi", "made_page", "claims-made"),
+        ("/id/entity/massacre-1988", "about_page", "claims-about"),
+        ("/id/entity/raisi", "in_page", "incoming"),
+        (f"/id/document/{DOC}", "in_page", "incoming"),
+        ("/search?q=prison", "page", None),
+        ("/persons", "page", None),
+    ],
+)
+def test_a_page_past_the_end_is_empty_and_leads_back_to_the_last(
+    client: FlaskClient, path: str, param: str, section: str | None, number: str
+) -> None:
+    """A page number past a list's end, however large, is that list's empty page, whose pager
+    leads back to the last page; the page's other lists are unchanged."""
+    joined = f"{path}{'&' if '?' in path else '?'}{param}={number}"
+    page = text(client, joined)
+    previous = [link for link in parsed(page).links if f"{param}=" in link]
+    assert previous, joined
+    last = {int(parse_qs(urlparse(unescape(link)).query)[param][0]) for link in previous}
+    assert max(last) <= 5, (joined, last)  # back to the last page, not to the number - 1
+    if section is not None:
+        assert f'<section id="{section}">' in page
+        part = page[page.index(f'<section id="{section}">') :]
+        part = part[: part.index("</section>")]
+        assert "/id/claim/" not in part and "#annotation/" not in part, joined  # empty
+
+
 # ---------------------------------------------------------------------- escaping
 
 
@@ -334,6 +373,104 @@ def test_markup_in_labels_texts_and_annotations_is_escaped(hostile_app: Flask) -
     assert "&lt;svg onload=" in entity
     doc = text(client, "/id/document/xss-doc")
     assert "&lt;img src=x onerror=" in doc
+
+
+SCRIPT_IRI = "javascript:alert(document.cookie)"
+DATA_IRI = "data:text/html,%3Cscript%3Ex%3C/script%3E"
+
+
+@pytest.fixture
+def scheme_app(corpus_store: EmbeddedStore) -> Flask:
+    """The corpus plus, written as SPARQL Update or the Graph Store could write them, a
+    mention whose body is a ``javascript:`` IRI (with the document's ``schema:mentions``
+    shortcut to it) and an entity whose ``owl:sameAs`` and ``schema:url`` are
+    ``javascript:`` and ``data:`` IRIs. Every one is a valid IRI."""
+    from server import create_app
+
+    document = f"{BASE}document/{DOC}"
+    found = corpus_store.select(
+        "SELECT ?a ?g WHERE { GRAPH ?g { ?a oa:motivatedBy oa:identifying ; oa:hasTarget ?t . "
+        f"?t oa:hasSource <{document}> }} }} ORDER BY ?a LIMIT 1"
+    )
+    annotation, graph = found[0]["a"], found[0]["g"]
+    corpus_store.update(
+        "INSERT DATA { "
+        f"GRAPH <{graph}> {{ <{annotation}> <http://www.w3.org/ns/oa#hasBody> <{SCRIPT_IRI}> . "
+        f"<{document}> <https://schema.org/mentions> <{SCRIPT_IRI}> }} "
+        f"GRAPH <{BASE}graph/registry/registry> {{ <{BASE}entity/evin-prison> "
+        f"<http://www.w3.org/2002/07/owl#sameAs> <{SCRIPT_IRI}> ; "
+        f"<https://schema.org/url> <{DATA_IRI}> }} }}"
+    )
+    app = create_app({"store": corpus_store.path, "base_iri": BASE}, store=corpus_store)
+    app.config["HOSTILE_ANNOTATION"] = annotation
+    return app
+
+
+def test_iris_of_other_schemes_than_http_are_shown_as_text_never_linked(
+    scheme_app: Flask,
+) -> None:
+    client = scheme_app.test_client()
+    annotation = str(scheme_app.config["HOSTILE_ANNOTATION"]).removeprefix(BASE)
+    for path in (f"/id/document/{DOC}", f"/id/{annotation}", EVIN, "/search?q=evin"):
+        page = text(client, path)
+        links = parsed(page).links
+        assert links, path
+        assert all(re.match(r"(https?://|/(?![/\\])|#|\?)", link) for link in links), path
+        assert not any("javascript:" in link or "data:" in link for link in links), path
+    for path, shown in (
+        (f"/id/document/{DOC}", SCRIPT_IRI),
+        (f"/id/{annotation}", SCRIPT_IRI),
+        (EVIN, SCRIPT_IRI),
+        (EVIN, DATA_IRI),
+    ):
+        assert f'<span class="unlinked">{shown}</span>' in text(client, path), (path, shown)
+
+
+@pytest.mark.parametrize(
+    ("iri", "expected"),
+    [
+        (BASE + "entity/raisi", "/id/entity/raisi"),
+        ("https://www.wikidata.org/wiki/Q1", "https://www.wikidata.org/wiki/Q1"),
+        ("HTTP://example.org/a", "HTTP://example.org/a"),
+        ("javascript:alert(1)", None),
+        ("JavaScript:alert(1)", None),
+        ("data:text/html,x", None),
+        ("vbscript:x", None),
+        ("file:///etc/passwd", None),
+        ("urn:x:1", None),
+        ("mailto:a@example.org", None),
+        ("//evil.example/x", None),
+    ],
+)
+def test_links_go_only_to_pages_here_and_http_urls(
+    app: Flask, iri: str, expected: str | None
+) -> None:
+    from server.labels import href, in_text, safe_url
+
+    with app.test_request_context("/"):
+        assert href(iri) == expected
+        linked = in_text(iri, BASE + "annotation/b/m1")
+        assert linked == (f"{expected}#annotation/b/m1" if expected else None)
+    assert safe_url("/\\evil.example") is None and safe_url("/id/x") == "/id/x"
+
+
+def test_html_pages_forbid_inline_script_and_other_origins(client: FlaskClient) -> None:
+    for path in ("/", EVIN, f"/id/document/{DOC}", "/claims?about=massacre-1988", "/query",
+                 "/id/entity/nobody"):  # fmt: skip
+        response = client.get(path)
+        policy = response.headers.get("Content-Security-Policy", "")
+        assert policy, path
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives.get("default-src") == "'none'", path
+        assert directives.get("script-src") == "'self'", path
+        assert directives.get("style-src") == "'self'", path
+        assert "frame-ancestors" in directives and "base-uri" in directives, path
+        # the pages need nothing the policy refuses: no inline style, handler or script
+        found = parsed(response.get_data(as_text=True))
+        assert found.styled == [], path
+        assert all(src.startswith("/static/") for src in found.scripts), path
+    turtle = client.get(EVIN, headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and "Content-Security-Policy" not in turtle.headers
 
 
 # ---------------------------------------------------------------------- highlighting

@@ -10,12 +10,16 @@ document.addEventListener("DOMContentLoaded", () => {
   const basePath = form.dataset.basePath || "/";
   // IRIs this archive mints resolve on this server: link to their path here.
   const local = (iri) => (baseIri && iri.startsWith(baseIri) ? basePath + iri.slice(baseIri.length) : null);
+  // Only paths here and http(s) URLs become links: an IRI of another scheme (javascript:,
+  // data:) is valid RDF but would run or open when clicked, so it is shown as text.
+  const linkable = (url) => /^(https?:\/\/|\/(?![\/\\]))[^\s\x00-\x1f\x7f\\]*$/i.test(url);
   const cell = (term) => {
     const td = document.createElement("td");
     if (!term) return td;
-    if (term.type === "uri") {
+    const target = term.type === "uri" ? local(term.value) || term.value : null;
+    if (target && linkable(target)) {
       const a = document.createElement("a");
-      a.href = local(term.value) || term.value;
+      a.href = target;
       if (!local(term.value)) a.rel = "noopener noreferrer nofollow";
       a.textContent = term.value;
       td.appendChild(a);
