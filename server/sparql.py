@@ -7,10 +7,13 @@ service description. Every refusal is a client error with a message: 400 (malfor
 queries, SERVICE), 405 (other methods), 406 (no acceptable format), 413 (too large), 415
 (other body types, or a charset other than UTF-8).
 
-The default graph is the union of all graphs unless ``union_default_graph`` is off;
-``default-graph-uri`` and ``named-graph-uri`` replace the dataset, and a graph IRI the store
-does not hold is an empty graph, not an error. Relative IRIs resolve against the endpoint URL.
-Results come from ``engine.run``: Oxigraph's own serializers, relayed without re-encoding.
+The default graph is the union of all graphs unless ``union_default_graph`` is off. A query
+that states its dataset (``FROM``, ``FROM NAMED``) gets that dataset, and ``default-graph-uri``
+and ``named-graph-uri`` replace both (SPARQL 1.1 Protocol 2.1.4): Oxigraph's union option
+would override the query's own dataset, so it is asked for only when neither names one. A
+graph IRI the store does not hold is an empty graph, not an error. Relative IRIs resolve
+against the endpoint URL. Results come from ``engine.run``: Oxigraph's own serializers,
+relayed without re-encoding.
 """
 
 from __future__ import annotations
@@ -144,7 +147,10 @@ def endpoint() -> Response:
             default_graphs=default_graphs,
             named_graphs=named_graphs,
             union_default_graph=(
-                settings.union_default_graph and not default_graphs and not named_graphs
+                settings.union_default_graph
+                and not default_graphs
+                and not named_graphs
+                and not analysis.dataset
             ),
             timeout=settings.query_timeout,
         ),

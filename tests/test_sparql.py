@@ -235,6 +235,43 @@ def test_default_graph_uri_and_named_graph_uri(client: FlaskClient) -> None:
     assert count_of(named) == 3
 
 
+@pytest.mark.parametrize(
+    ("query", "n"),
+    [
+        (f"SELECT (COUNT(*) AS ?n) FROM <{G1}> WHERE {{ ?s ?p ?o }}", 3),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{G1}> FROM <{G2}> WHERE {{ ?s ?p ?o }}", 5),
+        ("SELECT (COUNT(*) AS ?n) FROM <http://nope.example/> WHERE { ?s ?p ?o }", 0),
+        (f"SELECT (COUNT(*) AS ?n) from named <{G1}> WHERE {{ ?s ?p ?o }}", 0),
+        (f"SELECT (COUNT(*) AS ?n) FROM NAMED <{G1}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", 3),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{G1}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", 0),
+    ],
+    ids=["from", "two-froms", "unknown", "named-only", "named-graph", "from-no-named"],
+)
+def test_from_in_the_query_is_its_dataset(client: FlaskClient, query: str, n: int) -> None:
+    """A dataset clause replaces the union default graph (SPARQL 1.1 Query 13.2)."""
+    assert count_of(client.get("/sparql", query_string={"query": query})) == n
+
+
+def test_from_counts_only_as_a_keyword(client: FlaskClient) -> None:
+    query = (
+        'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER (?o != "FROM <http://nope/>" '
+        "&& ?p != <http://example.org/FROM>) } # FROM <http://nope/>"
+    )
+    assert count_of(client.get("/sparql", query_string={"query": query})) == 5
+
+
+def test_protocol_dataset_overrides_from(client: FlaskClient) -> None:
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{G1}> WHERE {{ ?s ?p ?o }}"
+    response = client.get("/sparql", query_string={"query": query, "default-graph-uri": G2})
+    assert count_of(response) == 2
+
+
+def test_construct_with_from_reads_that_graph(client: FlaskClient) -> None:
+    query = f"CONSTRUCT {{ ?s ?p ?o }} FROM <{G2}> WHERE {{ ?s ?p ?o }}"
+    response = client.get("/sparql", query_string={"query": query, "format": "nt"})
+    assert len(list(ox.parse(response.get_data(), ox.RdfFormat.N_TRIPLES))) == 2
+
+
 def test_unknown_graph_iri_is_an_empty_graph(client: FlaskClient) -> None:
     response = client.get(
         "/sparql", query_string={"query": COUNT, "default-graph-uri": "http://nowhere.example/"}
