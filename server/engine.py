@@ -206,6 +206,11 @@ class _Upstream:
             self.abort()
             raise RemoteError(f"the query engine failed mid-answer: {err}") from None
 
+    def release(self) -> None:
+        """Abort the engine's answer unless it was read to the end."""
+        if not self.response.isclosed():
+            self.abort()
+
     def abort(self) -> None:
         """Drop the connection: Oxigraph's next write fails and its evaluation stops; a
         query that still runs after that is left to ``reaper``."""
@@ -249,7 +254,12 @@ def _relay(
         if size > SPOOL_BYTES:
             break
     log.debug("result over %d bytes: streaming", SPOOL_BYTES)
-    return Response(_stream(upstream, b"".join(spool)), content_type=content_type)
+    streamed = Response(_stream(upstream, b"".join(spool)), content_type=content_type)
+    # A body that is never read (HEAD, or a client gone before the first chunk) never starts
+    # the generator, so its ``finally`` would not run and the engine's half-read answer
+    # would block this thread's next query; Werkzeug calls this when it closes the response.
+    streamed.call_on_close(upstream.release)
+    return streamed
 
 
 class StreamAborted(Exception):
@@ -278,5 +288,4 @@ def _stream(upstream: _Upstream, head: bytes) -> Iterator[bytes]:
                 yield pending[:-hold]
                 pending = pending[-hold:]
     finally:
-        if not upstream.response.isclosed():
-            upstream.abort()
+        upstream.release()

@@ -52,8 +52,11 @@ def _utf8_body() -> str:
 
 
 def _operation() -> tuple[str, str, MultiDict[str, str]] | None:
-    """("query" or "update", its text, the protocol parameters); None for a bare GET."""
-    if request.method == "GET":
+    """("query" or "update", its text, the protocol parameters); None for a bare GET.
+
+    HEAD reads its parameters as GET does, so it answers with GET's status and headers
+    (Werkzeug leaves the body out)."""
+    if request.method in ("GET", "HEAD"):
         params: MultiDict[str, str] = MultiDict(request.args)
         if "update" in params:
             raise QueryError("send an update by POST, never by GET")

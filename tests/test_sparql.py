@@ -105,6 +105,18 @@ def test_other_methods_get_405_with_allow(client: FlaskClient) -> None:
     assert "POST" in response.headers["Allow"]
 
 
+@pytest.mark.parametrize("query_string", [{"query": COUNT}, {}], ids=["query", "description"])
+def test_head_answers_as_get_without_a_body(
+    client: FlaskClient, query_string: dict[str, str]
+) -> None:
+    get = client.get("/sparql", query_string=query_string)
+    head = client.head("/sparql", query_string=query_string)
+    assert head.status_code == get.status_code == 200
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.headers["Content-Length"] == str(len(get.get_data()))
+    assert head.get_data() == b""
+
+
 def test_two_queries_and_update_by_get_are_400(client: FlaskClient) -> None:
     two = client.get("/sparql?query=ASK%20%7B%7D&query=SELECT%20*%20%7B%7D")
     assert two.status_code == 400
