@@ -147,6 +147,25 @@ def test_whole_store_as_trig_and_nquads(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/*", "application/n-triples"),
+        ("text/turtle;q=0, */*", "application/n-triples"),
+        ("*/*;q=0", None),
+    ],
+)
+def test_graph_accept_honours_q_zero_and_wildcards(
+    client: FlaskClient, accept: str, media: str | None
+) -> None:
+    response = client.get(f"/rdf-graphs?graph={EX}g0", headers={"Accept": accept})
+    if media is None:
+        assert response.status_code == 406
+    else:
+        assert response.status_code == 200
+        assert response.mimetype == media
+
+
+@pytest.mark.parametrize(
     ("data", "content_type", "status"),
     [
         (PERSON, "application/pdf", 415),

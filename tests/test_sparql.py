@@ -212,6 +212,33 @@ def test_construct_formats(
     assert len(triples) == 3  # a set: s0 and s1 are in both graphs
 
 
+@pytest.mark.parametrize(
+    ("query", "accept", "media"),
+    [
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle;q=0, */*", "application/n-triples"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "application/*", "application/n-triples"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "text/*", "text/turtle"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "application/x-turtle", "text/turtle"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "*/*;q=0", None),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "application/*;q=0, text/turtle;q=0, */*", None),
+        ("ASK {}", "application/sparql-results+json;q=0, */*", "application/sparql-results+xml"),
+        ("ASK {}", "*/*;q=0", None),
+        ("ASK {}", "text/*;q=0.5, */*;q=0.1", "text/csv"),
+    ],
+)
+def test_accept_q_zero_and_wildcards_are_honoured(
+    client: FlaskClient, query: str, accept: str, media: str | None
+) -> None:
+    """A type refused with q=0 is never sent, and a wildcard only covers types in its range
+    (RFC 9110 12.5.1); when nothing is left the answer is 406."""
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    if media is None:
+        assert response.status_code == 406
+    else:
+        assert response.status_code == 200
+        assert response.mimetype == media
+
+
 def test_format_json_means_json_ld_for_construct(client: FlaskClient) -> None:
     response = client.get(
         "/sparql", query_string={"query": "DESCRIBE <http://example.org/s0>", "format": "json"}
