@@ -139,6 +139,20 @@ def test_multipart_post_merges_every_part(client: FlaskClient, store: AnyStore) 
     assert len(store.graph_triples(GRAPH)) == 2
 
 
+@pytest.mark.parametrize(
+    "url", [f"/rdf-graphs?graph={EX}g0", "/rdf-graphs"], ids=["graph", "store"]
+)
+def test_head_sends_gets_length_or_none(client: FlaskClient, url: str) -> None:
+    """RFC 9110 8.6: a HEAD response's Content-Length, if sent, is the one GET would send."""
+    get, head = client.get(url), client.head(url)
+    assert head.status_code == get.status_code == 200
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.get_data() == b""
+    assert head.headers.get("Content-Length", str(len(get.get_data()))) == str(len(get.get_data()))
+    if url != "/rdf-graphs":  # one graph is serialized for HEAD too; the whole store is not
+        assert "Content-Length" in head.headers
+
+
 def test_whole_store_as_trig_and_nquads(client: FlaskClient) -> None:
     trig = client.get("/rdf-graphs")
     assert trig.mimetype == "application/trig"
