@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from server import create_app
+from server import conneg, create_app, engine
 from tests.backends import AnyStore, add
 
 EX = "http://example.org/"
@@ -237,6 +237,46 @@ def test_accept_q_zero_and_wildcards_are_honoured(
     else:
         assert response.status_code == 200
         assert response.mimetype == media
+
+
+TRIPLE_TERM = (
+    "CONSTRUCT { <http://a> <http://b> <<( <http://a> <http://b> <http://c> )>> } WHERE {}"
+)
+
+
+def test_a_result_the_format_cannot_hold_is_an_error_not_200(client: FlaskClient) -> None:
+    """Oxigraph's JSON-LD writer refuses RDF 1.2 triple terms after the answer has begun."""
+    response = client.get(
+        "/sparql", query_string={"query": TRIPLE_TERM}, headers={"Accept": "application/ld+json"}
+    )
+    assert response.status_code == 500
+    assert response.mimetype == "text/plain"
+    assert "JSON-LD does not support RDF 1.2" in response.get_data(as_text=True)
+    turtle = client.get("/sparql", query_string={"query": TRIPLE_TERM, "format": "ttl"})
+    assert turtle.status_code == 200
+
+
+@pytest.mark.parametrize("name", [*conneg.RESULT_FORMATS, *conneg.TRIPLE_FORMATS])
+def test_complete_documents_are_told_from_cut_ones(name: str) -> None:
+    """What ``engine.complete`` accepts is every Oxigraph serialization, empty or not, and
+    never one with an error message written after it."""
+    scratch = ox.Store()
+    scratch.add(ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal("o")))
+    media = engine.media_type_for(name)
+    if name in conneg.TRIPLE_FORMATS:
+        queries = ["CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p 1 }"]
+    else:
+        queries = ["SELECT * { ?s ?p ?o }", "SELECT * { ?s ?p 1 }", "ASK {}", "ASK { ?s ?p 1 }"]
+    for query in queries:
+        out = io.BytesIO()
+        result = scratch.query(query)
+        if isinstance(result, ox.QueryTriples):
+            ox.serialize(result, out, conneg.GRAPH_FORMATS[name][1])
+        else:
+            result.serialize(out, conneg.RESULT_FORMATS[name][1])
+        body = out.getvalue()
+        assert engine.complete(media, body), (query, body)
+        assert not engine.complete(media, body + b"Some engine error: an IRI <x>"), query
 
 
 def test_format_json_means_json_ld_for_construct(client: FlaskClient) -> None:
