@@ -3,9 +3,9 @@
 One URL serves both operations, as the protocol's tests expect: a ``query`` parameter or an
 ``application/sparql-query`` body is a query; an ``update`` parameter or an
 ``application/sparql-update`` body is an update (POST only). A GET without either returns the
-service description. Every refusal is a client error with a message: 400 (malformed, two
-queries, SERVICE), 405 (other methods), 406 (no acceptable format), 413 (too large), 415
-(other body types, or a charset other than UTF-8).
+service description. Every refusal is a client error with a message: 400 (malformed, not
+UTF-8 once percent-decoded, two queries, SERVICE), 405 (other methods), 406 (no acceptable
+format), 413 (too large), 415 (other body types, or a charset other than UTF-8).
 
 The default graph is the union of all graphs unless ``union_default_graph`` is off. A query
 that states its dataset (``FROM``, ``FROM NAMED``) gets that dataset, and ``default-graph-uri``
@@ -17,6 +17,8 @@ relayed without re-encoding.
 """
 
 from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, abort, current_app, request
 from werkzeug.datastructures import MultiDict
@@ -51,11 +53,30 @@ def _utf8_body() -> str:
         raise QueryError(f"the body is not valid UTF-8 (byte {err.start})") from None
 
 
+def _check_utf8(encoded: bytes) -> None:
+    """Refuse a parameter whose percent-decoding is not UTF-8 (400, naming it).
+
+    Werkzeug keeps such a value as its literal ``%E9`` text, so a GET or form POST ran a
+    query the client never wrote, where a direct POST of the same bytes was refused."""
+    for pair in encoded.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError as err:
+                key = unquote_to_bytes(name).decode("utf-8", "replace")
+                raise QueryError(
+                    f"the '{key}' parameter is not valid UTF-8 once percent-decoded "
+                    f"(byte {err.start})"
+                ) from None
+
+
 def _operation() -> tuple[str, str, MultiDict[str, str]] | None:
     """("query" or "update", its text, the protocol parameters); None for a bare GET.
 
     HEAD reads its parameters as GET does, so it answers with GET's status and headers
     (Werkzeug leaves the body out)."""
+    _check_utf8(request.query_string)
     if request.method in ("GET", "HEAD"):
         params: MultiDict[str, str] = MultiDict(request.args)
         if "update" in params:
@@ -66,6 +87,7 @@ def _operation() -> tuple[str, str, MultiDict[str, str]] | None:
     else:
         ctype = (request.mimetype or "").lower()
         if ctype == FORM:
+            _check_utf8(request.get_data())  # cached: the form is parsed from the same bytes
             params = MultiDict(request.args)
             params.update(request.form)
             queries, updates = params.getlist("query"), params.getlist("update")

@@ -125,6 +125,25 @@ def test_two_queries_and_update_by_get_are_400(client: FlaskClient) -> None:
     assert both.status_code == 400
 
 
+def test_invalid_utf8_in_a_parameter_is_400_by_every_route(client: FlaskClient) -> None:
+    """Percent-encoding that decodes to bytes that are not UTF-8 is refused by GET and form
+    POST as by a direct POST, instead of running with the literal ``%E9`` in the query."""
+    encoded = "query=SELECT%20(%22caf%E9%22%20AS%20%3Fx)%7B%7D"
+    by_get = client.get(f"/sparql?{encoded}")
+    by_form = client.post("/sparql", data=encoded, content_type=FORM)
+    by_form_url = client.post(f"/sparql?{encoded}", data="", content_type=FORM)
+    by_body = client.post("/sparql", data=b'SELECT ("caf\xe9" AS ?x) {}', content_type=QUERY)
+    for response in (by_get, by_form, by_form_url, by_body):
+        assert response.status_code == 400
+        assert "UTF-8" in response.get_data(as_text=True)
+    for response in (by_get, by_form, by_form_url):
+        assert "'query'" in response.get_data(as_text=True)
+    graph = client.get("/sparql?query=ASK%7B%7D&default-graph-uri=http://e/%FF")
+    assert graph.status_code == 400 and "'default-graph-uri'" in graph.get_data(as_text=True)
+    fine = client.get("/sparql?query=SELECT%20(%22caf%C3%A9%22%20AS%20%3Fx)%7B%7D")
+    assert json.loads(fine.get_data())["results"]["bindings"][0]["x"]["value"] == "café"
+
+
 def test_malformed_query_is_400_with_position(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p "})
     assert response.status_code == 400
