@@ -37,22 +37,28 @@ class NotAcceptable(QueryError):
     status = 406
 
 
+def _checked_iri(iri: str, named_by: str) -> str:
+    """The IRI, or a 400 when it has no scheme or holds a character no IRI may hold (it is
+    written into SPARQL, where such a character made a syntax error or worse)."""
+    if ":" not in iri or any(c in iri for c in ' <>"{}|^`\\'):
+        raise QueryError(f"{named_by} needs an absolute IRI, got {iri!r}")
+    return iri
+
+
 def _target() -> GraphName | object:
     direct = request.view_args.get("path") if request.view_args else None
     indirect = [k for k in ("graph", "default") if k in request.args]
     if direct is not None:
         if indirect:
             raise QueryError("a graph named by the URL takes no ?graph= or ?default")
-        return request.base_url
+        # Werkzeug decodes the path and quotes only some characters again (a space, not >)
+        return _checked_iri(request.base_url, "a graph named by the URL")
     if len(indirect) == 2 or len(request.args.getlist("graph")) > 1:
         raise QueryError("name one graph: either ?graph=IRI or ?default")
     if "default" in request.args:
         return None
     if "graph" in request.args:
-        iri = request.args["graph"]
-        if ":" not in iri or any(c in iri for c in ' <>"{}|^`\\'):
-            raise QueryError(f"?graph= needs an absolute IRI, got {iri!r}")
-        return iri
+        return _checked_iri(request.args["graph"], "?graph=")
     return _STORE
 
 

@@ -201,6 +201,16 @@ def test_graph_must_be_named_once_and_absolutely(client: FlaskClient) -> None:
     assert client.get("/rdf-graphs?graph=relative").status_code == 400
 
 
+@pytest.mark.parametrize("path", ["x%3Ey", "q%22uote", "x%7By%7D", "a%5Cb", "x%60y"])
+def test_a_graph_url_that_is_no_iri_is_refused_plainly(client: FlaskClient, path: str) -> None:
+    """A graph named by the URL is checked as ?graph= is, before any SPARQL is written."""
+    response = client.put(f"/rdf-graphs/{path}", data=PERSON, content_type=TTL, headers=AUTH)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "needs an absolute IRI" in text and "syntax" not in text.lower()
+    assert client.get(f"/rdf-graphs/{path}").status_code == 400
+
+
 def test_shape_violation_rejects_the_whole_put(client: FlaskClient, store: AnyStore) -> None:
     before = quads(store)
     response = client.put(
