@@ -83,24 +83,51 @@ def negotiate(
     """The format to answer with, or None when nothing acceptable is on offer (406).
 
     An explicit ``format`` (a short name, a suffix or a media type) wins over ``Accept``;
-    an absent or ``*/*``-only Accept header gets ``default``.
+    an absent Accept header gets ``default``. Otherwise each format takes the q-value of the
+    most specific range that matches it (RFC 9110 12.5.1: ``text/turtle;q=0, */*`` refuses
+    Turtle and accepts the rest); q=0 means not acceptable; the highest q wins, then the more
+    specific range, then ``default`` and the table's order. Werkzeug's ``best_match`` took any
+    matching range with q > 0 and matched wildcards against alias types too, so a refused
+    type or a type outside the range (``application/*`` answered as ``text/turtle``) went out.
+    An alias (``application/json``) counts only when named exactly: the answer goes out
+    under the canonical type, which a wildcard must cover by itself.
     """
     names = [n for n in table if allowed is None or n in allowed]
     if requested:
         found = format_named(table, requested)
         return found if found in names else None
-    # Media-type parameters (charset=utf-8) do not change what we can offer: drop them, or
-    # Werkzeug would only match offers carrying the same parameters.
-    accept = MIMEAccept([(value.split(";")[0].strip(), q) for value, q in accept])
-    if not accept or all(value == "*/*" for value, _ in accept):
+    # Media-type parameters (charset=utf-8) do not change what we can offer: drop them.
+    ranges = [(value.split(";")[0].strip().lower(), q) for value, q in accept]
+    if not ranges:
         return default
-    offers: list[str] = []
-    owner: dict[str, str] = {}
-    for name in [default, *names]:
-        fmt = table[name][0]
-        for media in (fmt.media_type, *fmt.aliases):
-            if "/" in media and media not in owner:
-                owner[media] = name
-                offers.append(media)
-    best = accept.best_match(offers)
-    return owner[best] if best else None
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for order, name in enumerate(dict.fromkeys([default, *names])):
+        quality = _quality(table[name][0], ranges)
+        if quality is None or quality[0] <= 0:
+            continue
+        key = (quality[0], quality[1], -order)
+        if best is None or key > best:
+            best, chosen = key, name
+    return chosen
+
+
+def _quality(fmt: Format, ranges: list[tuple[str, float]]) -> tuple[float, int] | None:
+    """(q, specificity) of the most specific Accept range matching ``fmt``, None if none
+    does. Specificity: 3 for the type itself (or an alias named exactly), 2 for ``type/*``,
+    1 for ``*/*``; of equally specific ranges the highest q counts."""
+    major = fmt.media_type.split("/")[0]
+    exact = {fmt.media_type, *(a for a in fmt.aliases if "/" in a)}
+    found: tuple[float, int] | None = None
+    for value, q in ranges:
+        if value in exact:
+            level = 3
+        elif value == f"{major}/*":
+            level = 2
+        elif value in ("*/*", "*"):
+            level = 1
+        else:
+            continue
+        if found is None or (level, q) > (found[1], found[0]):
+            found = (q, level)
+    return found

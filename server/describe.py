@@ -163,12 +163,30 @@ def service_description() -> Response:
         g.add((endpoint, SD.feature, SD.UnionDefaultGraph))
     if settings.allow_service:
         g.add((endpoint, SD.feature, SD.BasicFederatedQuery))
+    # The count is of quads: each graph's triples counted in it. It is no count of the
+    # union default graph, which holds once a triple several graphs state, and counting
+    # that graph's distinct triples takes minutes on a large store (125 s for 8.1 million
+    # quads), so the count is given for the dataset and says what it counts.
+    quads = statistics()["totals"]["triples"]
     dataset, default = BNode(), BNode()
     g.add((endpoint, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
-    g.add((default, VOID.triples, Literal(statistics()["totals"]["triples"], datatype=XSD.integer)))
+    g.add((dataset, VOID.triples, Literal(quads, datatype=XSD.integer)))
+    merged = (
+        "the default graph is their union, which holds a triple that several graphs state "
+        "once; SELECT over it sees such a triple once per graph (use DISTINCT or GRAPH ?g)"
+        if settings.union_default_graph
+        else "the default graph is the store's own"
+    )
+    g.add(
+        (
+            dataset,
+            DCTERMS.description,
+            Literal(f"{quads} triples counted in their named graphs, one per quad; {merged}"),
+        )
+    )
     g.add(
         (
             endpoint,

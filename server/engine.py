@@ -6,9 +6,16 @@ sends ``200`` and the first bytes (the CSV header, the JSON ``head``) *before* e
 reports a timeout or any later error by appending a line of text to a body already under
 way. So the relay first spools up to ``SPOOL_BYTES``: a result that ends within the spool
 (nearly all of them) is checked whole and answered with a correct status (503 for "The
-SPARQL operation has been cancelled") and a Content-Length. A larger result is streamed
-through as it comes; if it then fails or overruns its deadline, the connection to the client
-is aborted without the final chunk, so no client takes a cut-off document for a complete one.
+SPARQL operation has been cancelled", 500 with the engine's message for any other failure,
+such as JSON-LD refusing an RDF 1.2 triple term) and a Content-Length. A larger result is
+streamed through as it comes; if it then fails or overruns its deadline, the connection to
+the client is aborted without the final chunk, so no client takes a cut-off document for a
+complete one.
+
+A failure is told from the end of the body (``complete``): every format Oxigraph writes
+ends in a known way (``}``, ``</sparql>``, ``</rdf:RDF>``, ``]``, a line break), and its error
+text, written after whatever the failed step produced, ends otherwise. Parsing the spool to
+check it would also work but costs 45-145 ms per 4 MiB (TSV to JSON) and cannot read CSV.
 
 The deadline is enforced three ways because each covers what the others miss, and the
 client always gets its 503 (or its aborted stream) at limit + ``GRACE_S``:
@@ -37,14 +44,14 @@ import io
 import logging
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from flask import Response, current_app
 
 from dadkhah.chunked import BodyReader
-from dadkhah.errors import QueryError, QueryTimeout
+from dadkhah.errors import DadkhahError, QueryError, QueryTimeout
 from dadkhah.namespaces import PREFIXES
 from dadkhah.remote import RemoteError, RemoteStore
 from dadkhah.store import EmbeddedStore, shorten
@@ -82,6 +89,48 @@ def media_type_for(name: str) -> str:
     return f"{media}; charset=utf-8" if media in TEXT_TYPES else media
 
 
+class EngineFailed(DadkhahError):
+    """The engine failed while it serialized a result (the query itself was fine)."""
+
+    status = 500
+
+
+def _failed(message: str) -> EngineFailed:
+    return EngineFailed(f"the query engine failed while writing the result: {message}")
+
+
+# How each format Oxigraph writes ends; CSV and TSV end every row with a line break, Turtle
+# and N-Triples every statement; an empty graph is an empty body.
+_ENDINGS: dict[str, tuple[bytes, ...]] = {
+    "application/sparql-results+json": (b"}",),
+    "application/sparql-results+xml": (b"</sparql>",),
+    "text/csv": (b"\n",),
+    "text/tab-separated-values": (b"\n",),
+    "text/turtle": (b"\n",),
+    "application/n-triples": (b"\n",),
+    "application/rdf+xml": (b"</rdf:RDF>",),
+    "application/ld+json": (b"]", b"}"),
+}
+
+
+def complete(content_type: str, body: bytes) -> bool:
+    """Whether ``body`` ends as a whole document of its type does (only its end is read, so
+    a streamed body's last bytes will do). A boolean in CSV or TSV is the bare word."""
+    media = content_type.split(";")[0].strip().lower()
+    endings = _ENDINGS.get(media)
+    if endings is None or body in (b"", b"true", b"false"):
+        return True
+    if endings == (b"\n",):
+        return body.endswith(b"\n")
+    return body.rstrip().endswith(endings)
+
+
+def _error_text(body: bytes, limit: int = 300) -> str:
+    """The engine's message: the body's last line, which the message ends."""
+    line = " ".join(body.rsplit(b"\n", 1)[-1].decode("utf-8", "replace").split())
+    return line if len(line) <= limit else "..." + line[-(limit - 3) :]
+
+
 def run(store: EmbeddedStore | RemoteStore, query: QueryRequest) -> Response:
     if isinstance(store, RemoteStore):
         return _run_remote(store, query)
@@ -103,17 +152,45 @@ def _run_embedded(store: EmbeddedStore, query: QueryRequest) -> Response:
     except QueryError as err:
         raise QueryError(scan.brief_error(str(err))) from None
     out = io.BytesIO()
-    if isinstance(result, ox.QueryTriples):
-        name = query.graph_format
-        if name is None:
-            raise _not_acceptable("CONSTRUCT or DESCRIBE", conneg.TRIPLE_FORMATS)
-        ox.serialize(result, out, conneg.GRAPH_FORMATS[name][1], prefixes=dict(PREFIXES))
-    else:
-        name = query.results_format
-        if name is None:
-            raise _not_acceptable("SELECT or ASK", tuple(conneg.RESULT_FORMATS))
-        result.serialize(out, conneg.RESULT_FORMATS[name][1])
+    try:
+        if isinstance(result, ox.QueryTriples):
+            name = query.graph_format
+            if name is None:
+                raise _not_acceptable("CONSTRUCT or DESCRIBE", conneg.TRIPLE_FORMATS)
+            triples = _distinct(result) if query.analysis.form == "DESCRIBE" else result
+            ox.serialize(triples, out, conneg.GRAPH_FORMATS[name][1], prefixes=dict(PREFIXES))
+        else:
+            name = query.results_format
+            if name is None:
+                raise _not_acceptable("SELECT or ASK", tuple(conneg.RESULT_FORMATS))
+            result.serialize(out, conneg.RESULT_FORMATS[name][1])
+    except OSError as err:  # what pyoxigraph raises when a serializer refuses a term
+        raise _failed(str(err)) from None
     return Response(out.getvalue(), content_type=media_type_for(name))
+
+
+def _distinct(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
+    """Each triple once, in order (a DESCRIBE's answer is held whole here anyway)."""
+    return iter(dict.fromkeys(triples))
+
+
+def _distinct_triples(body: bytes, content_type: str) -> bytes:
+    """A spooled DESCRIBE answer without repeated triples; the engine's bytes if it had none.
+
+    Oxigraph's union default graph is a bag, and DESCRIBE (unlike CONSTRUCT, which it
+    answers as a set) sends a triple once per graph stating it: an agent named in 12
+    graphs came back with each of its triples 12 times. Parsing and writing again took
+    0.18 s (Turtle) to 0.35 s (JSON-LD) for a 4 MiB answer, the most the spool holds, so
+    memory stays bounded; a larger answer streams as the engine writes it.
+    """
+    fmt = ox.RdfFormat.from_media_type(content_type.split(";")[0].strip())
+    if fmt is None:
+        return body
+    triples = [q.triple for q in ox.parse(body, fmt)]
+    unique = dict.fromkeys(triples)
+    if len(unique) == len(triples):
+        return body
+    return ox.serialize(unique, format=fmt, prefixes=dict(PREFIXES)) or b""
 
 
 def _not_acceptable(form: str, offers: tuple[str, ...]) -> NotAcceptable:
@@ -172,7 +249,9 @@ def _run_remote(store: RemoteStore, query: QueryRequest) -> Response:
             message = scan.brief_error(scan.shift_position(message, shifted))
             raise QueryError(f"SPARQL syntax error: {shorten(message)}")
         raise RemoteError(f"the query engine answered {upstream.status}: {message}")
-    return _relay(store, upstream, deadline, query.timeout)
+    return _relay(
+        store, upstream, deadline, query.timeout, describe=query.analysis.form == "DESCRIBE"
+    )
 
 
 class _Upstream:
@@ -206,6 +285,11 @@ class _Upstream:
             self.abort()
             raise RemoteError(f"the query engine failed mid-answer: {err}") from None
 
+    def release(self) -> None:
+        """Abort the engine's answer unless it was read to the end."""
+        if not self.response.isclosed():
+            self.abort()
+
     def abort(self) -> None:
         """Drop the connection: Oxigraph's next write fails and its evaluation stops; a
         query that still runs after that is left to ``reaper``."""
@@ -231,7 +315,12 @@ def _timeout_message(limit: float) -> str:
 
 
 def _relay(
-    store: RemoteStore, response: http.client.HTTPResponse, deadline: float, limit: float
+    store: RemoteStore,
+    response: http.client.HTTPResponse,
+    deadline: float,
+    limit: float,
+    *,
+    describe: bool = False,
 ) -> Response:
     upstream = _Upstream(store, response, deadline, limit)
     content_type = response.getheader("Content-Type") or "application/octet-stream"
@@ -243,21 +332,32 @@ def _relay(
             body = b"".join(spool)
             if body.endswith(CANCELLED):
                 raise QueryTimeout(_timeout_message(limit))
+            if not complete(content_type, body):
+                log.warning("the engine failed mid-result: %s", _error_text(body))
+                raise _failed(_error_text(body))
+            if describe:
+                body = _distinct_triples(body, content_type)
             return Response(body, content_type=content_type)
         spool.append(chunk)
         size += len(chunk)
         if size > SPOOL_BYTES:
             break
     log.debug("result over %d bytes: streaming", SPOOL_BYTES)
-    return Response(_stream(upstream, b"".join(spool)), content_type=content_type)
+    streamed = Response(_stream(upstream, b"".join(spool), content_type), content_type=content_type)
+    # A body that is never read (HEAD, or a client gone before the first chunk) never starts
+    # the generator, so its ``finally`` would not run and the engine's half-read answer
+    # would block this thread's next query; Werkzeug calls this when it closes the response.
+    streamed.call_on_close(upstream.release)
+    return streamed
 
 
 class StreamAborted(Exception):
     """Raised inside a streamed body to make the WSGI server drop the connection."""
 
 
-def _stream(upstream: _Upstream, head: bytes) -> Iterator[bytes]:
-    """Yield the body, holding back a tail long enough to catch Oxigraph's cancel line."""
+def _stream(upstream: _Upstream, head: bytes, content_type: str) -> Iterator[bytes]:
+    """Yield the body, holding back a tail long enough to catch Oxigraph's cancel line and
+    to tell how the body ends."""
     hold = len(CANCELLED)
     pending = head
     try:
@@ -271,6 +371,9 @@ def _stream(upstream: _Upstream, head: bytes) -> Iterator[bytes]:
                 if pending.endswith(CANCELLED):
                     log.warning("aborting a streamed result: the engine cancelled it")
                     raise StreamAborted("cancelled by the engine")
+                if not complete(content_type, pending):
+                    log.warning("aborting a streamed result: %s", _error_text(pending))
+                    raise StreamAborted("the engine failed mid-result")
                 yield pending
                 return
             pending += chunk
@@ -278,5 +381,4 @@ def _stream(upstream: _Upstream, head: bytes) -> Iterator[bytes]:
                 yield pending[:-hold]
                 pending = pending[-hold:]
     finally:
-        if not upstream.response.isclosed():
-            upstream.abort()
+        upstream.release()

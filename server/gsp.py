@@ -37,22 +37,28 @@ class NotAcceptable(QueryError):
     status = 406
 
 
+def _checked_iri(iri: str, named_by: str) -> str:
+    """The IRI, or a 400 when it has no scheme or holds a character no IRI may hold (it is
+    written into SPARQL, where such a character made a syntax error or worse)."""
+    if ":" not in iri or any(c in iri for c in ' <>"{}|^`\\'):
+        raise QueryError(f"{named_by} needs an absolute IRI, got {iri!r}")
+    return iri
+
+
 def _target() -> GraphName | object:
     direct = request.view_args.get("path") if request.view_args else None
     indirect = [k for k in ("graph", "default") if k in request.args]
     if direct is not None:
         if indirect:
             raise QueryError("a graph named by the URL takes no ?graph= or ?default")
-        return request.base_url
+        # Werkzeug decodes the path and quotes only some characters again (a space, not >)
+        return _checked_iri(request.base_url, "a graph named by the URL")
     if len(indirect) == 2 or len(request.args.getlist("graph")) > 1:
         raise QueryError("name one graph: either ?graph=IRI or ?default")
     if "default" in request.args:
         return None
     if "graph" in request.args:
-        iri = request.args["graph"]
-        if ":" not in iri or any(c in iri for c in ' <>"{}|^`\\'):
-            raise QueryError(f"?graph= needs an absolute IRI, got {iri!r}")
-        return iri
+        return _checked_iri(request.args["graph"], "?graph=")
     return _STORE
 
 
@@ -82,7 +88,7 @@ def _payload(base_iri: str) -> list[ox.Triple]:
     return _parse(request.get_data(), request.mimetype or "", base_iri)
 
 
-def _graph_response(store: Store, graph: GraphName, head: bool) -> Response:
+def _graph_response(store: Store, graph: GraphName) -> Response:
     name = conneg.negotiate(
         conneg.GRAPH_FORMATS,
         request.accept_mimetypes,
@@ -94,14 +100,13 @@ def _graph_response(store: Store, graph: GraphName, head: bool) -> Response:
         raise NotAcceptable("no acceptable RDF format: try text/turtle or application/n-triples")
     if not store.graph_exists(graph):
         raise NotFound(f"no graph <{graph}> in this store")
-    body = b""
-    if not head:
-        out = io.BytesIO()
-        ox.serialize(
-            store.graph_triples(graph), out, conneg.GRAPH_FORMATS[name][1], prefixes=dict(PREFIXES)
-        )
-        body = out.getvalue()
-    response = Response(body, content_type=engine.media_type_for(name))
+    # HEAD serializes too: its Content-Length must be GET's (RFC 9110 8.6), and one graph
+    # costs what GET costs; Werkzeug leaves the body out.
+    out = io.BytesIO()
+    ox.serialize(
+        store.graph_triples(graph), out, conneg.GRAPH_FORMATS[name][1], prefixes=dict(PREFIXES)
+    )
+    response = Response(out.getvalue(), content_type=engine.media_type_for(name))
     response.vary.add("Accept")
     return response
 
@@ -116,17 +121,19 @@ def _dataset_response(store: Store, head: bool) -> Response:
     )
     if name is None:
         raise NotAcceptable("the whole store comes as application/trig or application/n-quads")
-    body = b""
-    if not head:
-        dump = io.BytesIO()
-        store.dump(dump)
-        if name == "nquads":
-            body = dump.getvalue()
-        else:
-            out = io.BytesIO()
-            quads = ox.parse(dump.getvalue(), ox.RdfFormat.N_QUADS)
-            ox.serialize(quads, out, ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
-            body = out.getvalue()
+    if head:
+        # The whole store's length is known only by dumping it: an iterable body makes
+        # Werkzeug send no Content-Length rather than a wrong one (RFC 9110 8.6).
+        return Response(iter(()), content_type=engine.media_type_for(name))
+    dump = io.BytesIO()
+    store.dump(dump)
+    if name == "nquads":
+        body = dump.getvalue()
+    else:
+        out = io.BytesIO()
+        quads = ox.parse(dump.getvalue(), ox.RdfFormat.N_QUADS)
+        ox.serialize(quads, out, ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
+        body = out.getvalue()
     return Response(body, content_type=engine.media_type_for(name))
 
 
@@ -140,7 +147,7 @@ def graph_store(path: str | None = None) -> Response:
     if request.method in ("GET", "HEAD"):
         if target is _STORE:
             return _dataset_response(store, head)
-        return _graph_response(store, target, head)  # type: ignore[arg-type]
+        return _graph_response(store, target)  # type: ignore[arg-type]
     writes.require_writer()
     if target is _STORE:
         if request.method != "POST":

@@ -1,9 +1,12 @@
 """A SPARQL tokenizer: enough to route a request and to refuse federation, not a parser.
 
 Oxigraph parses every query and update itself (and reports syntax errors with a position);
-pyoxigraph exposes no algebra, so the endpoint learns three things from tokens instead:
+pyoxigraph exposes no algebra (0.5 has no parsed ``Query`` object either), so the endpoint
+learns four things from tokens instead:
 
 - the query form (SELECT/ASK vs CONSTRUCT/DESCRIBE), to pick a result format before running;
+- whether the query states its own dataset (``FROM`` or ``FROM NAMED``), which Oxigraph's
+  union-default-graph option would otherwise override;
 - whether the text uses SERVICE or LOAD, which make the server fetch from hosts a client
   names (refused by default);
 - where the WHERE clauses of an update are, to apply the protocol's ``using-graph-uri``
@@ -96,6 +99,8 @@ class Analysis:
     form: str | None
     fetching: str | None
     relative_iri: bool
+    dataset: bool = False
+    """The query has a dataset clause (FROM or FROM NAMED)."""
 
 
 def analyse(text: str) -> Analysis:
@@ -106,7 +111,17 @@ def analyse(text: str) -> Analysis:
     if fetching is None and _CODEPOINT.search(text):
         fetching = fetching_keyword(unescape_codepoints(text))
     relative = any(t.kind == "iri" and not _SCHEME.match(t.text) for t in found)
-    return Analysis(form, fetching, relative)
+    return Analysis(form, fetching, relative, has_dataset_clause(found))
+
+
+def has_dataset_clause(found: Sequence[Token]) -> bool:
+    """True if a query names its dataset with FROM or FROM NAMED.
+
+    FROM is a keyword nowhere else in SPARQL 1.1 (a subquery cannot have a dataset clause),
+    so a ``FROM`` word token is a dataset clause; in a string, a comment, an IRI, a variable
+    or a prefixed name it is another token and does not count.
+    """
+    return any(t.keyword == "FROM" for t in found)
 
 
 def query_form(text: str) -> str | None:

@@ -3,17 +3,22 @@
 One URL serves both operations, as the protocol's tests expect: a ``query`` parameter or an
 ``application/sparql-query`` body is a query; an ``update`` parameter or an
 ``application/sparql-update`` body is an update (POST only). A GET without either returns the
-service description. Every refusal is a client error with a message: 400 (malformed, two
-queries, SERVICE), 405 (other methods), 406 (no acceptable format), 413 (too large), 415
-(other body types, or a charset other than UTF-8).
+service description. Every refusal is a client error with a message: 400 (malformed, not
+UTF-8 once percent-decoded, two queries, SERVICE), 405 (other methods), 406 (no acceptable
+format), 413 (too large), 415 (other body types, or a charset other than UTF-8).
 
-The default graph is the union of all graphs unless ``union_default_graph`` is off;
-``default-graph-uri`` and ``named-graph-uri`` replace the dataset, and a graph IRI the store
-does not hold is an empty graph, not an error. Relative IRIs resolve against the endpoint URL.
-Results come from ``engine.run``: Oxigraph's own serializers, relayed without re-encoding.
+The default graph is the union of all graphs unless ``union_default_graph`` is off. A query
+that states its dataset (``FROM``, ``FROM NAMED``) gets that dataset, and ``default-graph-uri``
+and ``named-graph-uri`` replace both (SPARQL 1.1 Protocol 2.1.4): Oxigraph's union option
+would override the query's own dataset, so it is asked for only when neither names one. A
+graph IRI the store does not hold is an empty graph, not an error. Relative IRIs resolve
+against the endpoint URL. Results come from ``engine.run``: Oxigraph's own serializers,
+relayed without re-encoding.
 """
 
 from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, abort, current_app, request
 from werkzeug.datastructures import MultiDict
@@ -48,9 +53,31 @@ def _utf8_body() -> str:
         raise QueryError(f"the body is not valid UTF-8 (byte {err.start})") from None
 
 
+def _check_utf8(encoded: bytes) -> None:
+    """Refuse a parameter whose percent-decoding is not UTF-8 (400, naming it).
+
+    Werkzeug keeps such a value as its literal ``%E9`` text, so a GET or form POST ran a
+    query the client never wrote, where a direct POST of the same bytes was refused."""
+    for pair in encoded.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError as err:
+                key = unquote_to_bytes(name).decode("utf-8", "replace")
+                raise QueryError(
+                    f"the '{key}' parameter is not valid UTF-8 once percent-decoded "
+                    f"(byte {err.start})"
+                ) from None
+
+
 def _operation() -> tuple[str, str, MultiDict[str, str]] | None:
-    """("query" or "update", its text, the protocol parameters); None for a bare GET."""
-    if request.method == "GET":
+    """("query" or "update", its text, the protocol parameters); None for a bare GET.
+
+    HEAD reads its parameters as GET does, so it answers with GET's status and headers
+    (Werkzeug leaves the body out)."""
+    _check_utf8(request.query_string)
+    if request.method in ("GET", "HEAD"):
         params: MultiDict[str, str] = MultiDict(request.args)
         if "update" in params:
             raise QueryError("send an update by POST, never by GET")
@@ -60,6 +87,7 @@ def _operation() -> tuple[str, str, MultiDict[str, str]] | None:
     else:
         ctype = (request.mimetype or "").lower()
         if ctype == FORM:
+            _check_utf8(request.get_data())  # cached: the form is parsed from the same bytes
             params = MultiDict(request.args)
             params.update(request.form)
             queries, updates = params.getlist("query"), params.getlist("update")
@@ -144,7 +172,10 @@ def endpoint() -> Response:
             default_graphs=default_graphs,
             named_graphs=named_graphs,
             union_default_graph=(
-                settings.union_default_graph and not default_graphs and not named_graphs
+                settings.union_default_graph
+                and not default_graphs
+                and not named_graphs
+                and not analysis.dataset
             ),
             timeout=settings.query_timeout,
         ),

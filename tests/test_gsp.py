@@ -139,11 +139,44 @@ def test_multipart_post_merges_every_part(client: FlaskClient, store: AnyStore) 
     assert len(store.graph_triples(GRAPH)) == 2
 
 
+@pytest.mark.parametrize(
+    "url", [f"/rdf-graphs?graph={EX}g0", "/rdf-graphs"], ids=["graph", "store"]
+)
+def test_head_sends_gets_length_or_none(client: FlaskClient, url: str) -> None:
+    """RFC 9110 8.6: a HEAD response's Content-Length, if sent, is the one GET would send."""
+    get, head = client.get(url), client.head(url)
+    assert head.status_code == get.status_code == 200
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.get_data() == b""
+    assert head.headers.get("Content-Length", str(len(get.get_data()))) == str(len(get.get_data()))
+    if url != "/rdf-graphs":  # one graph is serialized for HEAD too; the whole store is not
+        assert "Content-Length" in head.headers
+
+
 def test_whole_store_as_trig_and_nquads(client: FlaskClient) -> None:
     trig = client.get("/rdf-graphs")
     assert trig.mimetype == "application/trig"
     nquads = client.get("/rdf-graphs", headers={"Accept": "application/n-quads"})
     assert f"<{EX}g0>" in nquads.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/*", "application/n-triples"),
+        ("text/turtle;q=0, */*", "application/n-triples"),
+        ("*/*;q=0", None),
+    ],
+)
+def test_graph_accept_honours_q_zero_and_wildcards(
+    client: FlaskClient, accept: str, media: str | None
+) -> None:
+    response = client.get(f"/rdf-graphs?graph={EX}g0", headers={"Accept": accept})
+    if media is None:
+        assert response.status_code == 406
+    else:
+        assert response.status_code == 200
+        assert response.mimetype == media
 
 
 @pytest.mark.parametrize(
@@ -166,6 +199,16 @@ def test_bad_payloads(
 def test_graph_must_be_named_once_and_absolutely(client: FlaskClient) -> None:
     assert client.get(f"/rdf-graphs?graph={GRAPH}&default").status_code == 400
     assert client.get("/rdf-graphs?graph=relative").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["x%3Ey", "q%22uote", "x%7By%7D", "a%5Cb", "x%60y"])
+def test_a_graph_url_that_is_no_iri_is_refused_plainly(client: FlaskClient, path: str) -> None:
+    """A graph named by the URL is checked as ?graph= is, before any SPARQL is written."""
+    response = client.put(f"/rdf-graphs/{path}", data=PERSON, content_type=TTL, headers=AUTH)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "needs an absolute IRI" in text and "syntax" not in text.lower()
+    assert client.get(f"/rdf-graphs/{path}").status_code == 400
 
 
 def test_shape_violation_rejects_the_whole_put(client: FlaskClient, store: AnyStore) -> None:

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from server import create_app
+from server import conneg, create_app, engine
 from tests.backends import AnyStore, add
 
 EX = "http://example.org/"
@@ -105,12 +105,43 @@ def test_other_methods_get_405_with_allow(client: FlaskClient) -> None:
     assert "POST" in response.headers["Allow"]
 
 
+@pytest.mark.parametrize("query_string", [{"query": COUNT}, {}], ids=["query", "description"])
+def test_head_answers_as_get_without_a_body(
+    client: FlaskClient, query_string: dict[str, str]
+) -> None:
+    get = client.get("/sparql", query_string=query_string)
+    head = client.head("/sparql", query_string=query_string)
+    assert head.status_code == get.status_code == 200
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.headers["Content-Length"] == str(len(get.get_data()))
+    assert head.get_data() == b""
+
+
 def test_two_queries_and_update_by_get_are_400(client: FlaskClient) -> None:
     two = client.get("/sparql?query=ASK%20%7B%7D&query=SELECT%20*%20%7B%7D")
     assert two.status_code == 400
     assert client.get("/sparql", query_string={"update": "CLEAR ALL"}).status_code == 400
     both = client.post("/sparql", data={"query": "ASK {}", "update": "CLEAR ALL"})
     assert both.status_code == 400
+
+
+def test_invalid_utf8_in_a_parameter_is_400_by_every_route(client: FlaskClient) -> None:
+    """Percent-encoding that decodes to bytes that are not UTF-8 is refused by GET and form
+    POST as by a direct POST, instead of running with the literal ``%E9`` in the query."""
+    encoded = "query=SELECT%20(%22caf%E9%22%20AS%20%3Fx)%7B%7D"
+    by_get = client.get(f"/sparql?{encoded}")
+    by_form = client.post("/sparql", data=encoded, content_type=FORM)
+    by_form_url = client.post(f"/sparql?{encoded}", data="", content_type=FORM)
+    by_body = client.post("/sparql", data=b'SELECT ("caf\xe9" AS ?x) {}', content_type=QUERY)
+    for response in (by_get, by_form, by_form_url, by_body):
+        assert response.status_code == 400
+        assert "UTF-8" in response.get_data(as_text=True)
+    for response in (by_get, by_form, by_form_url):
+        assert "'query'" in response.get_data(as_text=True)
+    graph = client.get("/sparql?query=ASK%7B%7D&default-graph-uri=http://e/%FF")
+    assert graph.status_code == 400 and "'default-graph-uri'" in graph.get_data(as_text=True)
+    fine = client.get("/sparql?query=SELECT%20(%22caf%C3%A9%22%20AS%20%3Fx)%7B%7D")
+    assert json.loads(fine.get_data())["results"]["bindings"][0]["x"]["value"] == "café"
 
 
 def test_malformed_query_is_400_with_position(client: FlaskClient) -> None:
@@ -200,6 +231,98 @@ def test_construct_formats(
     assert len(triples) == 3  # a set: s0 and s1 are in both graphs
 
 
+@pytest.mark.parametrize(
+    ("query", "accept", "media"),
+    [
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle;q=0, */*", "application/n-triples"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "application/*", "application/n-triples"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "text/*", "text/turtle"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "application/x-turtle", "text/turtle"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "*/*;q=0", None),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "application/*;q=0, text/turtle;q=0, */*", None),
+        ("ASK {}", "application/sparql-results+json;q=0, */*", "application/sparql-results+xml"),
+        ("ASK {}", "*/*;q=0", None),
+        ("ASK {}", "text/*;q=0.5, */*;q=0.1", "text/csv"),
+    ],
+)
+def test_accept_q_zero_and_wildcards_are_honoured(
+    client: FlaskClient, query: str, accept: str, media: str | None
+) -> None:
+    """A type refused with q=0 is never sent, and a wildcard only covers types in its range
+    (RFC 9110 12.5.1); when nothing is left the answer is 406."""
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    if media is None:
+        assert response.status_code == 406
+    else:
+        assert response.status_code == 200
+        assert response.mimetype == media
+
+
+TRIPLE_TERM = (
+    "CONSTRUCT { <http://a> <http://b> <<( <http://a> <http://b> <http://c> )>> } WHERE {}"
+)
+
+
+def test_a_result_the_format_cannot_hold_is_an_error_not_200(client: FlaskClient) -> None:
+    """Oxigraph's JSON-LD writer refuses RDF 1.2 triple terms after the answer has begun."""
+    response = client.get(
+        "/sparql", query_string={"query": TRIPLE_TERM}, headers={"Accept": "application/ld+json"}
+    )
+    assert response.status_code == 500
+    assert response.mimetype == "text/plain"
+    assert "JSON-LD does not support RDF 1.2" in response.get_data(as_text=True)
+    turtle = client.get("/sparql", query_string={"query": TRIPLE_TERM, "format": "ttl"})
+    assert turtle.status_code == 200
+
+
+@pytest.mark.parametrize("name", [*conneg.RESULT_FORMATS, *conneg.TRIPLE_FORMATS])
+def test_complete_documents_are_told_from_cut_ones(name: str) -> None:
+    """What ``engine.complete`` accepts is every Oxigraph serialization, empty or not, and
+    never one with an error message written after it."""
+    scratch = ox.Store()
+    scratch.add(ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal("o")))
+    media = engine.media_type_for(name)
+    if name in conneg.TRIPLE_FORMATS:
+        queries = ["CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p 1 }"]
+    else:
+        queries = ["SELECT * { ?s ?p ?o }", "SELECT * { ?s ?p 1 }", "ASK {}", "ASK { ?s ?p 1 }"]
+    for query in queries:
+        out = io.BytesIO()
+        result = scratch.query(query)
+        if isinstance(result, ox.QueryTriples):
+            ox.serialize(result, out, conneg.GRAPH_FORMATS[name][1])
+        else:
+            result.serialize(out, conneg.RESULT_FORMATS[name][1])
+        body = out.getvalue()
+        assert engine.complete(media, body), (query, body)
+        assert not engine.complete(media, body + b"Some engine error: an IRI <x>"), query
+
+
+@pytest.mark.parametrize("name", conneg.TRIPLE_FORMATS)
+@pytest.mark.parametrize(
+    ("query", "n"),
+    [(f"DESCRIBE <{EX}s0>", 1), ("CONSTRUCT WHERE { ?s ?p ?o }", 3)],
+    ids=["describe", "construct"],
+)
+def test_graph_answers_hold_each_triple_once(
+    client: FlaskClient, name: str, query: str, n: int
+) -> None:
+    """s0 and s1 stand in both graphs: the union default graph finds them twice, but a
+    CONSTRUCT or DESCRIBE answer is an RDF graph, a set."""
+    response = client.get("/sparql", query_string={"query": query, "format": name})
+    assert response.status_code == 200
+    triples = list(ox.parse(response.get_data(), conneg.GRAPH_FORMATS[name][1]))
+    assert len(triples) == n
+
+
+def test_select_over_the_union_sees_a_triple_once_per_graph(client: FlaskClient) -> None:
+    """Oxigraph's union default graph is a bag for SELECT (as README says); DISTINCT or
+    GRAPH ?g are the ways to count triples."""
+    assert count_of(client.get("/sparql", query_string={"query": COUNT})) == 5
+    distinct = "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT * { ?s ?p ?o } }"
+    assert count_of(client.get("/sparql", query_string={"query": distinct})) == 3
+
+
 def test_format_json_means_json_ld_for_construct(client: FlaskClient) -> None:
     response = client.get(
         "/sparql", query_string={"query": "DESCRIBE <http://example.org/s0>", "format": "json"}
@@ -233,6 +356,43 @@ def test_default_graph_uri_and_named_graph_uri(client: FlaskClient) -> None:
         },
     )
     assert count_of(named) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "n"),
+    [
+        (f"SELECT (COUNT(*) AS ?n) FROM <{G1}> WHERE {{ ?s ?p ?o }}", 3),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{G1}> FROM <{G2}> WHERE {{ ?s ?p ?o }}", 5),
+        ("SELECT (COUNT(*) AS ?n) FROM <http://nope.example/> WHERE { ?s ?p ?o }", 0),
+        (f"SELECT (COUNT(*) AS ?n) from named <{G1}> WHERE {{ ?s ?p ?o }}", 0),
+        (f"SELECT (COUNT(*) AS ?n) FROM NAMED <{G1}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", 3),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{G1}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", 0),
+    ],
+    ids=["from", "two-froms", "unknown", "named-only", "named-graph", "from-no-named"],
+)
+def test_from_in_the_query_is_its_dataset(client: FlaskClient, query: str, n: int) -> None:
+    """A dataset clause replaces the union default graph (SPARQL 1.1 Query 13.2)."""
+    assert count_of(client.get("/sparql", query_string={"query": query})) == n
+
+
+def test_from_counts_only_as_a_keyword(client: FlaskClient) -> None:
+    query = (
+        'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER (?o != "FROM <http://nope/>" '
+        "&& ?p != <http://example.org/FROM>) } # FROM <http://nope/>"
+    )
+    assert count_of(client.get("/sparql", query_string={"query": query})) == 5
+
+
+def test_protocol_dataset_overrides_from(client: FlaskClient) -> None:
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{G1}> WHERE {{ ?s ?p ?o }}"
+    response = client.get("/sparql", query_string={"query": query, "default-graph-uri": G2})
+    assert count_of(response) == 2
+
+
+def test_construct_with_from_reads_that_graph(client: FlaskClient) -> None:
+    query = f"CONSTRUCT {{ ?s ?p ?o }} FROM <{G2}> WHERE {{ ?s ?p ?o }}"
+    response = client.get("/sparql", query_string={"query": query, "format": "nt"})
+    assert len(list(ox.parse(response.get_data(), ox.RdfFormat.N_TRIPLES))) == 2
 
 
 def test_unknown_graph_iri_is_an_empty_graph(client: FlaskClient) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, VOID
+from rdflib.namespace import DCTERMS, RDF, VOID
 
 from dadkhah.namespaces import SD
 
@@ -22,6 +22,18 @@ def test_service_description_names_its_endpoint(client: FlaskClient) -> None:
     assert (ENDPOINT, SD.supportedLanguage, SD.SPARQL11Query) in graph
     assert (ENDPOINT, SD.feature, SD.UnionDefaultGraph) in graph
     assert len(set(graph.objects(ENDPOINT, SD.resultFormat))) == 8
+
+
+def test_service_description_counts_what_it_says_it_counts(client: FlaskClient) -> None:
+    """The default graph is the union of the named graphs: a triple stated in several graphs
+    is in it once, so the quad count is no count of its triples and is not given as one."""
+    graph = Graph().parse(data=client.get("/sparql").get_data(), format="turtle")
+    dataset = graph.value(ENDPOINT, SD.defaultDataset)
+    default = graph.value(dataset, SD.defaultGraph)
+    assert default is not None and graph.value(default, VOID.triples) is None
+    quads = client.application.extensions["dadkhah.store"].quad_count()
+    assert int(str(graph.value(dataset, VOID.triples))) == quads
+    assert "named graph" in str(graph.value(dataset, DCTERMS.description))
 
 
 def test_service_description_in_other_rdf_formats(client: FlaskClient) -> None:

@@ -138,6 +138,24 @@ def test_curl_get_post_and_errors(live: LiveServer) -> None:
     )
 
 
+def test_head_of_a_streamed_result_leaves_the_engine_connection_usable(live: LiveServer) -> None:
+    """HEAD never reads a streamed body; the engine's answer must still be let go, or the
+    worker thread's next query finds its engine connection busy (500)."""
+    query = (
+        "SELECT * WHERE { ?s ?p ?o . ?x a <https://dadkhah.example/ns#SourceDocument> } LIMIT 40000"
+    )
+    for _ in range(8):
+        head = requests.head(live.sparql, params={"query": query}, timeout=60)
+        assert head.status_code == 200, live.log_text()
+        assert head.headers["Content-Type"] == "application/sparql-results+json"
+        assert "Content-Length" not in head.headers  # streamed, as GET is
+    statuses = [
+        requests.get(live.sparql, params={"query": "ASK {}"}, timeout=30).status_code
+        for _ in range(12)
+    ]
+    assert statuses == [200] * 12
+
+
 # ---------------------------------------------------------------- limits and refusals
 
 

@@ -42,6 +42,21 @@ def test_fetching_keyword(text: str, found: str | None) -> None:
     assert scan.analyse(text).fetching == found
 
 
+@pytest.mark.parametrize(
+    ("text", "dataset"),
+    [
+        ("SELECT * FROM <http://g/> { ?s ?p ?o }", True),
+        ("PREFIX ex: <http://e/> SELECT * from named ex:g { GRAPH ?g { ?s ?p ?o } }", True),
+        ("CONSTRUCT { ?s ?p ?o } FROM <http://g/> WHERE { ?s ?p ?o }", True),
+        ("SELECT * { ?s ?p 'FROM <http://g/>' }", False),
+        ("SELECT * { ?s ?p ?o } # FROM <http://g/>", False),
+        ("SELECT ?from { ?from <http://e/FROM> ex:FROM }", False),
+    ],
+)
+def test_dataset_clause(text: str, dataset: bool) -> None:
+    assert scan.analyse(text).dataset is dataset
+
+
 def test_relative_iris() -> None:
     assert scan.has_relative_iri("SELECT * { <x> ?p ?o }")
     assert not scan.has_relative_iri("SELECT * { <http://x/> ?p ?o . FILTER(?o < 3) }")
