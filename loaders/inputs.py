@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from dadkhah.errors import LoadError
+from dadkhah.iris import ID_FORM, is_valid_id
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def batch_id(path: Path | str) -> str:
+    """The name before the extension, which names the graph of a registry or annotation
+    file (and its annotations' IRIs), or a ``LoadError`` naming the file and what a name
+    may hold. Rejected rather than rewritten: a rewritten name could take the graph of
+    another file."""
+    stem = Path(path).stem
+    if not is_valid_id(stem):
+        raise LoadError(
+            str(path),
+            "file name",
+            f"a name of {ID_FORM}, before its extension (it names the file's graph)",
+            repr(stem),
+        )
+    return stem
 
 
 def decode_utf8(data: bytes, path: str) -> str:

@@ -33,7 +33,7 @@ from dadkhah.namespaces import DK, SCHEMA
 from dadkhah.ntriples import Triples
 from dadkhah.units import LoadUnit, PreparedUnit
 
-from .inputs import read_mapping, sha256_hex
+from .inputs import batch_id, read_mapping, sha256_hex
 from .text import provenance_triples
 from .yamlfile import Fields
 
@@ -75,6 +75,7 @@ def prepare_registry(
     data: bytes, *, path: str, minter: Minter, loaded_at: datetime
 ) -> PreparedUnit:
     """``load_registry`` for the load path (N-Triples lines)."""
+    graph = minter.registry_graph(batch_id(path))
     doc = read_mapping(data, path)
     top = Fields(doc, path, "registry", {"measures", "entities"})
     g = Triples()
@@ -133,7 +134,6 @@ def prepare_registry(
             g.iri(entity, str(OWL.sameAs), f"http://www.wikidata.org/entity/{qid}")
     digest = sha256_hex(data)
     fingerprint = registry_fingerprint(digest)
-    graph = minter.registry_graph(Path(path).stem)
     prov = provenance_triples(minter, graph, fingerprint, [digest], Path(path).name, loaded_at)
     return PreparedUnit(
         path, str(graph), str(minter.provenance_graph(graph)), g, prov, fingerprint, "registry"

@@ -34,7 +34,7 @@ from dadkhah.units import LoadUnit, PreparedUnit
 
 from .anchoring import Quote, anchor
 from .context import DocumentText, Lookup, context_triples
-from .inputs import decode_utf8, sha256_hex
+from .inputs import batch_id, decode_utf8, sha256_hex
 from .text import provenance_triples
 from .webanno import add_annotation
 
@@ -132,7 +132,14 @@ def _text_target(ann: dict[str, Any], path: str, where: str) -> tuple[str, Quote
             raise LoadError(
                 path, f"{where}.target.selector", "integer start <= end", f"{start}, {end}"
             )
-    return source, Quote(exact, quote.get("prefix"), quote.get("suffix"), None, start, end)
+    context = []
+    for key in ("prefix", "suffix"):
+        value = quote.get(key)
+        if value is not None and not isinstance(value, str):
+            found_value = json.dumps(value, ensure_ascii=False)
+            raise LoadError(path, f"{where}.target.selector.{key}", "a string", found_value)
+        context.append(value or None)
+    return source, Quote(exact, context[0], context[1], None, start, end)
 
 
 def _iri(value: str, path: str, where: str) -> str:
@@ -231,8 +238,8 @@ def prepare_web_annotations(
     offsets: str = "auto",
 ) -> PreparedUnit:
     """``load_web_annotations`` for the load path (N-Triples lines)."""
+    batch = batch_id(path)
     items = parse_web_annotations(data, path)
-    batch = Path(path).stem
     g = Triples()
     documents: dict[URIRef, DocumentText] = {}
     referenced: set[URIRef] = set()

@@ -454,3 +454,90 @@ def test_an_independent_range_fits_beside_the_other_figures(
         {"doc": "t1", "value": 4000, "min": None, "max": None, "qualifier": "more than"},
         {"doc": "t3", "value": None, "min": 2800, "max": 5000, "qualifier": "range"},
     ]
+
+
+# ---------------------------------------------------------------- malformed values, located
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "claims:\n  - id: c\n    claimant: witness\n    about: massacre\n"
+            "    measure: executed count\n    value: 1\n    quote: Judge Example\n",
+            "bad.yaml: claims[0].measure: expected a registry id, found 'executed count'",
+        ),
+        (
+            "mentions:\n  - quote: Evin Prison\n    entity: evin\n    id: bad id\n",
+            "bad.yaml: mentions[0].id: expected an id of 1-128 characters of A-Z a-z 0-9 . _ -, "
+            "starting with a letter or digit, found 'bad id'",
+        ),
+    ],
+    ids=["measure-with-space", "mention-id-with-space"],
+)
+def test_an_id_that_cannot_make_an_iri_is_named(
+    tiny_store: AnyStore, tiny: Path, body: str, message: str
+) -> None:
+    before = dump(tiny_store)
+    outcomes = load(tiny_store, write_annotations(tiny, body))
+    assert [o.status for o in outcomes] == ["rejected"]
+    assert isinstance(outcomes[0].error, LoadError)
+    assert str(outcomes[0].error).endswith(message)
+    assert dump(tiny_store) == before
+
+
+def test_an_annotator_named_in_any_script_is_an_agent(tiny_store: AnyStore, tiny: Path) -> None:
+    path = tiny / "fa.yaml"
+    path.write_text(
+        "document: t1\nannotator: گروه دادخواه\nmentions:\n  - quote: Evin Prison\n"
+        "    entity: evin\n",
+        encoding="utf-8",
+    )
+    outcome = load(tiny_store, path)[0]
+    assert outcome.status == "loaded", outcome.error
+    rows = tiny_store.select('SELECT ?agent WHERE { ?agent schema:name "گروه دادخواه" }')
+    assert len(rows) == 1 and rows[0]["agent"].startswith(BASE + "agent/")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("my notes.yaml", "document: t1\nmentions:\n  - quote: Evin Prison\n    entity: evin\n"),
+        ("registry new.yaml", "entities:\n  - id: x\n    type: Place\n    label: X\n"),
+        ("my notes.jsonld", "RECOGITO"),
+    ],
+    ids=["curated", "registry", "web-annotations"],
+)
+def test_a_file_name_that_cannot_name_a_graph_is_rejected(
+    jsonld_store: AnyStore, tiny: Path, name: str, content: str
+) -> None:
+    path = tiny / name
+    text = json.dumps(recogito_export()) if content == "RECOGITO" else content
+    path.write_text(text, encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, path)[0]
+    assert outcome.status == "rejected"
+    assert str(outcome.error) == (
+        f"{path}: file name: expected a name of 1-128 characters of A-Z a-z 0-9 . _ -, "
+        f"starting with a letter or digit, before its extension (it names the file's graph), "
+        f"found {path.stem!r}"
+    )
+    assert dump(jsonld_store) == before
+
+
+@pytest.mark.parametrize("context", [["executed at "], 7, {"text": "x"}])
+@pytest.mark.parametrize("key", ["prefix", "suffix"])
+def test_a_selector_context_that_is_not_text_is_named(
+    jsonld_store: AnyStore, tiny: Path, key: str, context: object
+) -> None:
+    export = recogito_export()
+    export["target"]["selector"][0][key] = context
+    (tiny / "odd.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "odd.jsonld")[0]
+    assert outcome.status == "rejected"
+    assert str(outcome.error).endswith(
+        f"odd.jsonld: annotation 1.target.selector.{key}: expected a string, "
+        f"found {json.dumps(context)}"
+    )
+    assert dump(jsonld_store) == before
