@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,33 @@ def batch_id(path: Path | str) -> str:
     return stem
 
 
+class _DuplicateJSONKey(ValueError):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateJSONKey(key)
+        found[key] = value
+    return found
+
+
+def read_json(data: bytes, path: str) -> Any:
+    """Parse ``data`` as JSON, or raise ``LoadError`` with line and column; a key given twice
+    in one object is an error (JSON parsers keep the last one, silently)."""
+    text = decode_utf8(data, path)
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except json.JSONDecodeError as err:
+        raise LoadError(path, f"line {err.lineno}, column {err.colno}", "JSON", err.msg) from None
+    except _DuplicateJSONKey as err:
+        raise LoadError(
+            path, None, "each key once in a JSON object", f"{err.args[0]!r} twice"
+        ) from None
+
+
 def decode_utf8(data: bytes, path: str) -> str:
     """Strict UTF-8, or a ``LoadError`` naming the byte and line where decoding failed."""
     if not data:
@@ -48,9 +76,37 @@ def decode_utf8(data: bytes, path: str) -> str:
         ) from None
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping (YAML would keep the last one, silently)."""
+
+    def __init__(self, key: Any, first: yaml.Mark, again: yaml.Mark):
+        super().__init__(None, None, f"{key!r} again (first on line {first.line + 1})", again)
+
+
+def _unique_keys(loader: yaml.constructor.BaseConstructor, node: yaml.MappingNode) -> None:
+    """Raise ``_DuplicateKey`` at the second of two equal keys of mapping ``node``. Merge
+    keys (``<<``) are left to YAML: overriding a merged key is what they are for."""
+    seen: dict[Any, yaml.Mark] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)  # cached: built once
+        try:
+            first = seen.setdefault(key, key_node.start_mark)
+        except TypeError:  # an unhashable key: YAML's own error follows
+            continue
+        if first is not key_node.start_mark:
+            raise _DuplicateKey(key, first, key_node.start_mark)
+
+
 class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, except that dates stay strings: a curator's ``1988-13-45`` reaches
-    the shapes (and their message) instead of failing inside the YAML library."""
+    """YAML's safe loader, except that dates stay strings (a curator's ``1988-13-45`` reaches
+    the check of its field instead of failing inside the YAML library) and that a key given
+    twice in a mapping is an error instead of the last one winning."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        _unique_keys(self, node)
+        return super().construct_mapping(node, deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -66,28 +122,40 @@ if hasattr(yaml, "CSafeLoader"):
         on an annotation file. Errors are reported by the pure-Python parser (below), whose
         messages and positions the tests and users know."""
 
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            _unique_keys(self, node)
+            return super().construct_mapping(node, deep)
+
     _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
     _FAST: type[yaml.CSafeLoader] | None = _FastLoader
 else:  # pragma: no cover - PyYAML built without libyaml
     _FAST = None
 
 
+def _where(mark: yaml.Mark | None) -> str | None:
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+
+
 def read_mapping(data: bytes, path: str) -> dict[str, Any]:
     """Parse ``data`` as a YAML mapping, or raise ``LoadError`` with line and column."""
     text = decode_utf8(data, path)
-    if _FAST is not None:
-        try:
-            fast = yaml.load(text, Loader=_FAST)  # noqa: S506 (safe loader)
-        except yaml.YAMLError:
-            pass  # the pure-Python parser below says where and what, as it always did
-        else:
-            if isinstance(fast, dict):
-                return fast
     try:
+        if _FAST is not None:
+            try:
+                fast = yaml.load(text, Loader=_FAST)  # noqa: S506 (safe loader)
+            except _DuplicateKey:
+                raise
+            except yaml.YAMLError:
+                pass  # the pure-Python parser below says where and what, as it always did
+            else:
+                if isinstance(fast, dict):
+                    return fast
         parsed = yaml.load(text, Loader=_Loader)  # noqa: S506 (safe loader)
+    except _DuplicateKey as err:
+        where = _where(err.problem_mark)
+        raise LoadError(path, where, "each key once in a mapping", err.problem) from None
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        where = _where(getattr(err, "problem_mark", None))
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise LoadError(path, where, "valid YAML", problem) from None
     if not isinstance(parsed, dict):

@@ -34,7 +34,7 @@ from dadkhah.units import LoadUnit, PreparedUnit
 
 from .anchoring import Quote, anchor
 from .context import DocumentText, Lookup, context_triples
-from .inputs import batch_id, decode_utf8, sha256_hex
+from .inputs import batch_id, read_json, sha256_hex
 from .text import provenance_triples
 from .webanno import add_annotation
 
@@ -194,10 +194,7 @@ def load_web_annotations(
 
 def parse_web_annotations(data: bytes, path: str) -> list[dict[str, Any]]:
     """The annotation objects of a JSON(-LD) file, or ``LoadError``."""
-    try:
-        parsed = json.loads(decode_utf8(data, path))
-    except json.JSONDecodeError as err:
-        raise LoadError(path, f"line {err.lineno}, column {err.colno}", "JSON", err.msg) from None
+    parsed = read_json(data, path)
     items = annotations_in(parsed, path)
     if not items:
         raise LoadError(path, None, "at least one annotation", "none")

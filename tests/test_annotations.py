@@ -541,3 +541,59 @@ def test_a_selector_context_that_is_not_text_is_named(
         f"found {json.dumps(context)}"
     )
     assert dump(jsonld_store) == before
+
+
+# ---------------------------------------------------------------- duplicate keys
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where", "found"),
+    [
+        (
+            "bad.yaml",
+            "document: t1\nmentions:\n  - quote: Judge Example\n    entity: judge\n"
+            "claims: []\nmentions:\n  - quote: Evin Prison\n    entity: evin\n",
+            "line 6, column 1",
+            "'mentions' again (first on line 2)",
+        ),
+        (
+            "bad.yaml",
+            "document: t1\nmentions:\n  - quote: Evin Prison\n    entity: judge\n"
+            "    entity: evin\n",
+            "line 5, column 5",
+            "'entity' again (first on line 4)",
+        ),
+        (
+            "registry-2.yaml",
+            "entities:\n  - id: x\n    type: Place\n    label: One\n    label: Two\n",
+            "line 5, column 5",
+            "'label' again (first on line 4)",
+        ),
+    ],
+    ids=["top-level", "in-a-mention", "registry"],
+)
+def test_a_yaml_key_given_twice_is_rejected_with_its_line(
+    tiny_store: AnyStore, tiny: Path, name: str, content: str, where: str, found: str
+) -> None:
+    path = tiny / name
+    path.write_text(content, encoding="utf-8")
+    before = dump(tiny_store)
+    outcome = load(tiny_store, path)[0]
+    assert outcome.status == "rejected"
+    assert (
+        str(outcome.error) == f"{path}: {where}: expected each key once in a mapping, found {found}"
+    )
+    assert dump(tiny_store) == before
+
+
+def test_a_json_key_given_twice_is_rejected(jsonld_store: AnyStore, tiny: Path) -> None:
+    text = json.dumps(recogito_export())
+    text = text.replace('"exact": "Evin"', '"exact": "Evin", "exact": "Evin at"', 1)
+    (tiny / "twice.jsonld").write_text(text, encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "twice.jsonld")[0]
+    assert outcome.status == "rejected"
+    assert str(outcome.error).endswith(
+        "twice.jsonld: expected each key once in a JSON object, found 'exact' twice"
+    )
+    assert dump(jsonld_store) == before

@@ -167,3 +167,15 @@ def test_sidecar_errors_name_file_and_key(tmp_path: Path) -> None:
     (tmp_path / "d.meta.yaml").write_text("id: 'bad id'\n")
     with pytest.raises(LoadError, match="document id"):
         source_for(doc)
+
+
+def test_a_sidecar_key_given_twice_is_named_with_its_line(tmp_path: Path) -> None:
+    doc = tmp_path / "d.txt"
+    doc.write_text("Title\n")
+    (tmp_path / "d.meta.yaml").write_text("id: d\nlanguage: en\nid: e\n")
+    with pytest.raises(LoadError) as info:
+        source_for(doc)
+    assert str(info.value) == (
+        f"{tmp_path / 'd.meta.yaml'}: line 3, column 1: expected each key once in a mapping, "
+        "found 'id' again (first on line 1)"
+    )
