@@ -232,6 +232,23 @@ def test_an_unknown_registry_id_is_caught_by_the_shapes(tiny_store: AnyStore, ti
     )
 
 
+def test_a_mention_of_an_unknown_entity_is_caught_by_the_shapes(
+    tiny_store: AnyStore, tiny: Path
+) -> None:
+    before = dump(tiny_store)
+    outcome = load(
+        tiny_store,
+        write_annotations(tiny, "mentions:\n  - quote: Evin Prison\n    entity: nosuch\n"),
+    )[0]
+    assert isinstance(outcome.error, ShapeViolation)
+    assert str(outcome.error) == (
+        f"{tiny / 'bad.yaml'}: <{BASE}annotation/bad/mention-123-134-nosuch> "
+        "<http://www.w3.org/ns/oa#hasBody>: an identifying annotation names an entity of the "
+        f"registry (value {BASE}entity/nosuch) [SPARQLConstraintComponent]"
+    )
+    assert dump(tiny_store) == before
+
+
 # ---------------------------------------------------------------- W3C Web Annotation JSON-LD
 
 NON_BMP_TEXT = "Testimony of 𝔸li\n\nThe prisoners were taken to Evin at night.\nEvin was full.\n"
@@ -400,6 +417,19 @@ def test_refined_by_chains_and_plain_iri_bodies(jsonld_store: AnyStore, tiny: Pa
     assert stored_positions(jsonld_store) == [(start, start + 4, "Evin")]
     assert jsonld_store.select("SELECT ?doc ?e WHERE { ?doc schema:mentions ?e }") == [
         {"doc": BASE + "document/t2", "e": BASE + "entity/evin"}
+    ]
+
+
+def test_a_web_annotation_may_identify_a_resource_outside_the_archive(
+    jsonld_store: AnyStore, tiny: Path
+) -> None:
+    export = recogito_export()
+    export["body"][0]["source"] = "http://www.wikidata.org/entity/Q1359476"
+    (tiny / "wikidata.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    outcome = load(jsonld_store, tiny / "wikidata.jsonld")[0]
+    assert outcome.status == "loaded", outcome.error
+    assert jsonld_store.select("SELECT ?e WHERE { ?doc schema:mentions ?e }") == [
+        {"e": "http://www.wikidata.org/entity/Q1359476"}
     ]
 
 

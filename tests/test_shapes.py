@@ -229,6 +229,7 @@ CASES = [
     Case("position-order", "annotations", lambda u: put(u.graph, _psel(u), OA.start, Literal(500)), _psel, OA.start, "LessThanConstraintComponent", "before its end"),
     Case("mention-unbacked", "annotations", lambda u: u.graph.add((DOC, SCHEMA.mentions, M.entity("no-such-entity"))), _doc, None, "SPARQLConstraintComponent", "only where an identifying annotation", whole=True),
     Case("mention-unbacked-body", "annotations", lambda u: put(u.graph, mention(u.graph), OA.motivatedBy, OA.tagging), _doc, None, "SPARQLConstraintComponent", "only where an identifying annotation", whole=True),
+    Case("mention-unknown-entity", "annotations", lambda u: put(u.graph, mention(u.graph), OA.hasBody, M.entity("nosuch")), _ment, OA.hasBody, "SPARQLConstraintComponent", "names an entity of the registry"),
     Case("position-end", "annotations", lambda u: put(u.graph, _psel(u), OA.end, Literal(0)), _psel, OA.end, "MinInclusiveConstraintComponent", "one end offset"),
     # segments
     Case("segment-body", "document", lambda u: put(u.graph, first_segment(u.graph), OA.hasBody, DK.Person), _seg, OA.hasBody, "ClassConstraintComponent", "segment-kind scheme"),
