@@ -26,7 +26,7 @@ from dadkhah.units import LoadUnit, PreparedUnit
 from .anchoring import Anchor, Quote, anchor
 from .context import DocumentText, Lookup, context_triples
 from .inputs import batch_id, read_mapping, sha256_hex
-from .text import provenance_triples
+from .text import normalize, provenance_triples
 from .webanno import add_annotation
 from .yamlfile import Fields
 
@@ -111,9 +111,11 @@ class _Batch:
         return value
 
     def anchor(self, fields: Fields) -> Anchor:
-        exact = fields.text("quote", required=True)
+        exact = quoted(fields, "quote")
         assert exact is not None
-        quote = Quote(exact, fields.text("prefix"), fields.text("suffix"), fields.int("occurrence"))
+        quote = Quote(
+            exact, quoted(fields, "prefix"), quoted(fields, "suffix"), fields.int("occurrence")
+        )
         found = anchor(self.doc.text, quote, path=self.path, where=fields.where)
         if found.note:
             self.notes.append(found.note)
@@ -128,6 +130,13 @@ class _Batch:
             )
         self.local_ids.add(value)
         return value
+
+
+def quoted(fields: Fields, key: str) -> str | None:
+    """Words of the document at ``key``, normalized as the document's text is (NFC, LF), so
+    that a quote copied from a decomposed copy of the text finds the same words."""
+    value = fields.text(key, required=key == "quote")
+    return None if value is None else normalize(value)
 
 
 def annotated_document(data: bytes, *, path: str, minter: Minter) -> tuple[dict[str, Any], URIRef]:
@@ -244,7 +253,7 @@ def prepare_annotations(
         quote = str(minter.quote(batch, local))
         ann = evidence(f, local, quote, _EVIDENCING)
         g.a(quote, _QUOTE)
-        words = f.text("quote")
+        words = quoted(f, "quote")
         assert words is not None
         g.text(quote, _TEXT, words)
         g.iri(quote, _STATED_IN, document.iri)

@@ -35,7 +35,7 @@ from dadkhah.units import LoadUnit, PreparedUnit
 from .anchoring import Quote, anchor
 from .context import DocumentText, Lookup, context_triples
 from .inputs import batch_id, read_json, sha256_hex
-from .text import provenance_triples
+from .text import normalize, provenance_triples
 from .webanno import add_annotation
 
 MOTIVATIONS = {
@@ -102,7 +102,8 @@ def _selectors(selector: Any) -> list[dict[str, Any]]:
 
 
 def _text_target(ann: dict[str, Any], path: str, where: str) -> tuple[str, Quote]:
-    """The (source, quote) of the annotation's one target that selects text."""
+    """The (source, quote) of the annotation's one target that selects text; the quote's
+    words normalized as the document's text is (NFC, LF)."""
     found = []
     for target in _as_list(ann.get("target")):
         if not isinstance(target, dict):
@@ -138,8 +139,8 @@ def _text_target(ann: dict[str, Any], path: str, where: str) -> tuple[str, Quote
         if value is not None and not isinstance(value, str):
             found_value = json.dumps(value, ensure_ascii=False)
             raise LoadError(path, f"{where}.target.selector.{key}", "a string", found_value)
-        context.append(value or None)
-    return source, Quote(exact, context[0], context[1], None, start, end)
+        context.append(normalize(value) if value else None)
+    return source, Quote(normalize(exact), context[0], context[1], None, start, end)
 
 
 def _iri(value: str, path: str, where: str) -> str:

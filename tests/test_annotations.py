@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -627,3 +628,45 @@ def test_a_json_key_given_twice_is_rejected(jsonld_store: AnyStore, tiny: Path) 
         "twice.jsonld: expected each key once in a JSON object, found 'exact' twice"
     )
     assert dump(jsonld_store) == before
+
+
+# ---------------------------------------------------------------- Unicode forms of quotes
+
+ACCENTED = "Report\n\nThe witness, René, was taken to Évin at night.\n"
+
+
+def test_a_quote_in_another_unicode_form_anchors_as_the_text_does(
+    tiny_store: AnyStore, tiny: Path
+) -> None:
+    """Documents are stored in NFC; a quote copied from a decomposed (NFD) copy of the same
+    text names the same words and is normalized the same way, in what is stored too."""
+    (tiny / "t4.txt").write_text(ACCENTED, encoding="utf-8")
+    decomposed = unicodedata.normalize("NFD", "taken to Évin")
+    assert decomposed != "taken to Évin"
+    (tiny / "t4.yaml").write_text(
+        "document: t4\nannotator: Test\n"
+        f"mentions:\n  - quote: {unicodedata.normalize('NFD', 'Évin')}\n    entity: evin\n"
+        f"    prefix: {unicodedata.normalize('NFD', 'René, was taken to ')!r}\n"
+        f"quotes:\n  - id: q\n    speaker: witness\n    quote: {decomposed}\n",
+        encoding="utf-8",
+    )
+    export = recogito_export()
+    export["target"] = {
+        "source": BASE + "document/t4",
+        "selector": {
+            "type": "TextQuoteSelector",
+            "exact": unicodedata.normalize("NFD", "Évin"),
+            "suffix": unicodedata.normalize("NFD", " at night"),
+        },
+    }
+    (tiny / "t4-web.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    outcomes = load(tiny_store, tiny / "t4.txt", tiny / "t4.yaml", tiny / "t4-web.jsonld")
+    assert [o.status for o in outcomes] == ["loaded"] * 3, [str(o.error) for o in outcomes]
+    start = ACCENTED.index("Évin")
+    assert sorted(stored_positions(tiny_store)) == [
+        (start - 9, start + 4, "taken to Évin"),
+        (start, start + 4, "Évin"),
+        (start, start + 4, "Évin"),
+    ]
+    words = tiny_store.select("SELECT ?w WHERE { ?q a dk:Quote ; schema:text ?w }")
+    assert words == [{"w": "taken to Évin"}]
