@@ -25,7 +25,7 @@ from dadkhah.units import LoadUnit, PreparedUnit
 
 from .anchoring import Anchor, Quote, anchor
 from .context import DocumentText, Lookup, context_triples
-from .inputs import batch_id, read_mapping, sha256_hex
+from .inputs import batch_id, is_xsd_date, read_mapping, sha256_hex
 from .text import normalize, provenance_triples
 from .webanno import add_annotation
 from .yamlfile import Fields
@@ -185,6 +185,8 @@ def prepare_annotations(
     b = _Batch(path, minter, batch, document)
     g = b.g
     created = top.text("created")
+    if created is not None and not is_xsd_date(created):
+        raise LoadError(path, "file.created", "a date, YYYY-MM-DD", repr(created))
     created_lit = literal(created, None, XSD_DATE) if created else None
     annotator = _annotator(g, minter, top.text("annotator") or "unnamed annotator")
     author = b.entity(top, "author", required=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,37 @@ from dadkhah.iris import ID_FORM, is_valid_id
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?\Z")
+
+
+def is_xsd_date(value: str) -> bool:
+    """``value`` is a valid xsd:date without a time zone, YYYY-MM-DD (a real day)."""
+    if not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_xsd_datetime(value: str) -> bool:
+    """``value`` is a valid xsd:dateTime with a four-digit year (a real day and time)."""
+    found = _DATETIME.match(value)
+    if not found:
+        return False
+    try:
+        datetime.fromisoformat(found[1])
+    except ValueError:
+        return False
+    zone = found[3]
+    if zone is None or zone == "Z":
+        return True
+    hours, minutes = int(zone[1:3]), int(zone[4:])
+    return minutes < 60 and hours * 60 + minutes <= 14 * 60
 
 
 def batch_id(path: Path | str) -> str:
@@ -100,9 +133,11 @@ def _unique_keys(loader: yaml.constructor.BaseConstructor, node: yaml.MappingNod
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, except that dates stay strings (a curator's ``1988-13-45`` reaches
-    the check of its field instead of failing inside the YAML library) and that a key given
-    twice in a mapping is an error instead of the last one winning."""
+    """YAML's safe loader, except that dates stay strings and that a key given twice in a
+    mapping is an error instead of the last one winning. A curator's ``1988-13-45`` thus
+    reaches the check of its field instead of failing inside the YAML library: the loader's
+    own (an annotation file's ``created``) or the shapes' (a sidecar's ``date``, whose
+    datatype they check)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         _unique_keys(self, node)

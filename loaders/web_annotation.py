@@ -29,12 +29,12 @@ from dadkhah import __version__
 from dadkhah.errors import LoadError
 from dadkhah.iris import Minter
 from dadkhah.namespaces import OA, SCHEMA
-from dadkhah.ntriples import XSD_DATETIME, Triples, checked_iri, literal
+from dadkhah.ntriples import XSD_DATE, XSD_DATETIME, Triples, checked_iri, literal
 from dadkhah.units import LoadUnit, PreparedUnit
 
 from .anchoring import Quote, anchor
 from .context import DocumentText, Lookup, context_triples
-from .inputs import batch_id, read_json, sha256_hex
+from .inputs import batch_id, is_xsd_date, is_xsd_datetime, read_json, sha256_hex
 from .text import normalize, provenance_triples
 from .webanno import add_annotation
 
@@ -168,15 +168,22 @@ def _agent(g: Triples, value: Any, fallback: str, path: str, where: str) -> str 
     return agent
 
 
-def _timestamp(value: Any) -> str | None:
-    """An N-Triples literal: xsd:dateTime when the value reads as one, else a plain string."""
-    if not isinstance(value, str):
+def _timestamp(ann: dict[str, Any], key: str, path: str, where: str) -> str | None:
+    """``ann[key]`` as an N-Triples literal, xsd:dateTime or xsd:date, or a ``LoadError``
+    if it is given as anything else: an ill-typed time would be stored as if it were one."""
+    value = ann.get(key)
+    if value is None:
         return None
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return literal(value)
-    return literal(value, None, XSD_DATETIME)
+    if isinstance(value, str) and is_xsd_datetime(value):
+        return literal(value, None, XSD_DATETIME)
+    if isinstance(value, str) and is_xsd_date(value):
+        return literal(value, None, XSD_DATE)
+    raise LoadError(
+        path,
+        f"{where}.{key}",
+        "an xsd:dateTime such as 2024-05-01T10:00:00Z, or an xsd:date",
+        json.dumps(value, ensure_ascii=False),
+    )
 
 
 def load_web_annotations(
@@ -262,12 +269,12 @@ def prepare_web_annotations(
         creator = _agent(g, ann.get("creator"), f"{iri}#creator", path, where)
         add_annotation(
             g, iri, motivation=motivations[0], bodies=bodies, document=document, anchor=found,
-            creator=creator, created=_timestamp(ann.get("created")),
+            creator=creator, created=_timestamp(ann, "created", path, where),
             more_motivations=motivations[1:],
         )  # fmt: skip
         if original:
             g.text(iri, str(DCTERMS.identifier), str(original))
-        modified = _timestamp(ann.get("modified"))
+        modified = _timestamp(ann, "modified", path, where)
         if modified is not None:
             g.raw(iri, str(DCTERMS.modified), modified)
 

@@ -670,3 +670,57 @@ def test_a_quote_in_another_unicode_form_anchors_as_the_text_does(
     ]
     words = tiny_store.select("SELECT ?w WHERE { ?q a dk:Quote ; schema:text ?w }")
     assert words == [{"w": "taken to Évin"}]
+
+
+# ---------------------------------------------------------------- creation dates
+
+
+@pytest.mark.parametrize("created", ["1988-13-45", "yesterday", "2026-11-23T10:00:00Z"])
+def test_a_curated_creation_date_is_a_valid_date(
+    tiny_store: AnyStore, tiny: Path, created: str
+) -> None:
+    path = tiny / "bad.yaml"
+    path.write_text(
+        f"document: t1\ncreated: {created}\nmentions:\n  - quote: Evin Prison\n    entity: evin\n",
+        encoding="utf-8",
+    )
+    before = dump(tiny_store)
+    outcome = load(tiny_store, path)[0]
+    assert str(outcome.error) == (
+        f"{path}: file.created: expected a date, YYYY-MM-DD, found {created!r}"
+    )
+    assert dump(tiny_store) == before
+
+
+@pytest.mark.parametrize(
+    ("created", "stored"),
+    [
+        ("2024-05-01T10:00:00.123456789Z", "2024-05-01T10:00:00.123456789Z"),
+        ("2024-05-01", "2024-05-01"),
+        ("yesterday", None),
+        ("2024-02-30T10:00:00Z", None),
+        ("20240501T100000", None),
+        (1714557600, None),
+    ],
+)
+def test_a_web_annotation_creation_time_is_a_valid_xsd_time(
+    jsonld_store: AnyStore, tiny: Path, created: object, stored: str | None
+) -> None:
+    export = recogito_export()
+    export["created"] = created
+    (tiny / "dated.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "dated.jsonld")[0]
+    if stored is None:
+        assert str(outcome.error).endswith(
+            "dated.jsonld: annotation 1.created: expected an xsd:dateTime such as "
+            f"2024-05-01T10:00:00Z, or an xsd:date, found {json.dumps(created)}"
+        )
+        assert dump(jsonld_store) == before
+        return
+    assert outcome.status == "loaded", outcome.error
+    rows = jsonld_store.select(
+        "SELECT (STR(?c) AS ?lexical) (DATATYPE(?c) AS ?type) WHERE { ?a dcterms:created ?c }"
+    )
+    kind = "dateTime" if "T" in stored else "date"
+    assert rows == [{"lexical": stored, "type": f"http://www.w3.org/2001/XMLSchema#{kind}"}]

@@ -218,6 +218,8 @@ CASES = [
     # annotations
     Case("ann-motivation", "annotations", lambda u: drop(u.graph, mention(u.graph), OA.motivatedBy), _ment, OA.motivatedBy, "MinCountConstraintComponent", "has a motivation"),
     Case("ann-motivation-in", "annotations", lambda u: put(u.graph, mention(u.graph), OA.motivatedBy, OA.nonsense), _ment, OA.motivatedBy, "InConstraintComponent", "has a motivation"),
+    Case("ann-created", "annotations", lambda u: put(u.graph, mention(u.graph), DCTERMS.created, Literal("yesterday", datatype=XSD.date)), _ment, DCTERMS.created, "OrConstraintComponent", "valid xsd:dateTime or xsd:date"),
+    Case("ann-created-twice", "annotations", lambda u: u.graph.add((mention(u.graph), DCTERMS.created, Literal("2026-01-01", datatype=XSD.date))), _ment, DCTERMS.created, "MaxCountConstraintComponent", "at most one creation time"),
     Case("ann-target", "annotations", lambda u: drop(u.graph, mention(u.graph), OA.hasTarget), _ment, OA.hasTarget, "MinCountConstraintComponent", "exactly one target"),
     Case("target-source-class", "annotations", lambda u: put(u.graph, u.graph.value(mention(u.graph), OA.hasTarget), OA.hasSource, M.document("nowhere")), lambda u: u.graph.value(mention(u.graph), OA.hasTarget), OA.hasSource, "ClassConstraintComponent", "loaded source document"),
     Case("target-no-quote", "annotations", lambda u: u.graph.remove((None, OA.hasSelector, _qsel(u))), lambda u: u.graph.value(mention(u.graph), OA.hasTarget), OA.hasSelector, "QualifiedMinCountConstraintComponent", "TextQuoteSelector"),
