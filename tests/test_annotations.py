@@ -724,3 +724,56 @@ def test_a_web_annotation_creation_time_is_a_valid_xsd_time(
     )
     kind = "dateTime" if "T" in stored else "date"
     assert rows == [{"lexical": stored, "type": f"http://www.w3.org/2001/XMLSchema#{kind}"}]
+
+
+# ---------------------------------------------------------------- registry labels by language
+
+
+def test_registry_labels_in_other_languages_are_preferred_labels(
+    store: AnyStore, tiny: Path
+) -> None:
+    (tiny / "registry.yaml").write_text(
+        (tiny / "registry.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    aliases: [Evin]\n", "    aliases: [Evin]\n    labels: {fa: زندان اوین}\n"),
+        encoding="utf-8",
+    )
+    outcome = load(store, tiny / "registry.yaml")[0]
+    assert outcome.status == "loaded", outcome.error
+    rows = store.select(
+        "SELECT ?label (LANG(?label) AS ?lang) WHERE { "
+        "<https://dadkhah.example/id/entity/evin> skos:prefLabel ?label } ORDER BY ?lang"
+    )
+    assert rows == [{"label": "Evin Prison", "lang": "en"}, {"label": "زندان اوین", "lang": "fa"}]
+
+
+@pytest.mark.parametrize(
+    ("labels", "where", "expected", "found"),
+    [
+        (
+            "[زندان اوین]",
+            "labels",
+            "a mapping of language tags to labels, such as {fa: …}",
+            "['زندان اوین']",
+        ),
+        (
+            "{Persian: زندان اوین}",
+            "labels.Persian",
+            "a BCP 47 language tag such as fa",
+            "'Persian'",
+        ),
+        ("{fa: [a, b]}", "labels.fa", "one label, a non-empty string", "['a', 'b']"),
+        ("{en: Evin}", "labels.en", "no second English label beside label", "'Evin'"),
+    ],
+    ids=["list", "tag", "not-text", "second-english"],
+)
+def test_bad_registry_labels_are_named(
+    store: AnyStore, tiny: Path, labels: str, where: str, expected: str, found: str
+) -> None:
+    path = tiny / "registry.yaml"
+    path.write_text(
+        f"entities:\n  - id: evin\n    type: Place\n    label: Evin Prison\n    labels: {labels}\n",
+        encoding="utf-8",
+    )
+    outcome = load(store, path)[0]
+    assert str(outcome.error) == f"{path}: entities[0].{where}: expected {expected}, found {found}"
