@@ -249,10 +249,20 @@ def prepare_web_annotations(
     documents: dict[URIRef, DocumentText] = {}
     referenced: set[URIRef] = set()
     notes: list[str] = []
+    seen: dict[str, int] = {}  # what names each annotation -> its number
     for index, ann in enumerate(items):
         where = f"annotation {index + 1}"
         original = _get(ann, "id", "@id")
         key = str(original) if original else json.dumps(ann, sort_keys=True)
+        first = seen.setdefault(key, index + 1)
+        if first != index + 1 and original:
+            expected = "each annotation id once in the file"
+            again = f"{str(original)!r} again (annotation {first} has it)"
+            raise LoadError(path, f"{where}.id", expected, again)
+        if first != index + 1:
+            raise LoadError(
+                path, where, "each annotation once in the file", f"a copy of annotation {first}"
+            )
         iri = str(minter.annotation(batch, sha256_hex(key.encode())[:16]))
         source, quote = _text_target(ann, path, where)
         document = lookup.document(URIRef(source)) or lookup.document_by_url(source)

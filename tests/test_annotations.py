@@ -777,3 +777,23 @@ def test_bad_registry_labels_are_named(
     )
     outcome = load(store, path)[0]
     assert str(outcome.error) == f"{path}: entities[0].{where}: expected {expected}, found {found}"
+
+
+def test_a_web_annotation_id_given_twice_is_named(jsonld_store: AnyStore, tiny: Path) -> None:
+    first, second = recogito_export(), recogito_export()
+    second["target"]["selector"] = {"type": "TextQuoteSelector", "exact": "Evin was"}
+    (tiny / "twice.jsonld").write_text(json.dumps([first, second]), encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "twice.jsonld")[0]
+    assert str(outcome.error).endswith(
+        "twice.jsonld: annotation 2.id: expected each annotation id once in the file, "
+        "found 'https://recogito.example/annotation/1' again (annotation 1 has it)"
+    )
+    del first["id"], second["id"]
+    (tiny / "twice.jsonld").write_text(json.dumps([first, first]), encoding="utf-8")
+    outcome = load(jsonld_store, tiny / "twice.jsonld")[0]
+    assert str(outcome.error).endswith(
+        "twice.jsonld: annotation 2: expected each annotation once in the file, "
+        "found a copy of annotation 1"
+    )
+    assert dump(jsonld_store) == before
