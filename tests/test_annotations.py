@@ -797,3 +797,37 @@ def test_a_web_annotation_id_given_twice_is_named(jsonld_store: AnyStore, tiny: 
         "found a copy of annotation 1"
     )
     assert dump(jsonld_store) == before
+
+
+def test_the_quote_decides_over_a_position_that_contradicts_its_context() -> None:
+    """A position is used only where the exact words and their prefix and suffix all fit:
+    elsewhere it is stale, and the quote is re-anchored (and the move reported)."""
+    text = (TINY / "t1.txt").read_text(encoding="utf-8")
+    assert text[19:23] == "Evin" and text[123:127] == "Evin"
+    quote = Quote("Evin", prefix="executed at ", suffix=" Prison", start=19, end=23)
+    found = anchor(text, quote, path="x", where="annotation 1")
+    assert (found.start, found.end) == (123, 127)
+    assert found.note == "annotation 1: stated position 19-23 re-anchored to 123"
+    # among places that all fit, the position picks one
+    both = anchor(text, Quote("Evin", start=123, end=127), path="x", where="annotation 1")
+    assert (both.start, both.end, both.note) == (123, 127, None)
+
+
+def test_a_web_annotation_lands_where_its_quote_fits(tiny_store: AnyStore, tiny: Path) -> None:
+    export = recogito_export()
+    export["target"] = {
+        "source": DOC,
+        "selector": [
+            {"type": "TextQuoteSelector", "exact": "Evin", "prefix": "executed at ",
+             "suffix": " Prison"},
+            {"type": "TextPositionSelector", "start": 19, "end": 23},
+        ],
+    }  # fmt: skip
+    (tiny / "conflict.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    outcome = load(tiny_store, tiny / "conflict.jsonld")[0]
+    assert outcome.status == "loaded", outcome.error
+    assert len(outcome.notes) == 1
+    assert outcome.notes[0].endswith("annotation 1: stated position 19-23 re-anchored to 123")
+    assert stored_positions(tiny_store) == [(123, 127, "Evin")]
+    prefix = tiny_store.select('SELECT ?p WHERE { ?q oa:exact "Evin" ; oa:prefix ?p }')
+    assert [r["p"].endswith("executed at ") for r in prefix] == [True]
