@@ -81,8 +81,9 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def read_json(data: bytes, path: str) -> Any:
     """Parse ``data`` as JSON, or raise ``LoadError`` with line and column; a key given twice
-    in one object is an error (JSON parsers keep the last one, silently)."""
-    text = decode_utf8(data, path)
+    in one object is an error (JSON parsers keep the last one, silently). A leading
+    byte-order mark is dropped, as it is from documents and YAML files."""
+    text = decode_utf8(data, path).removeprefix("\ufeff")
     try:
         return json.loads(text, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as err:

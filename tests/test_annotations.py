@@ -831,3 +831,11 @@ def test_a_web_annotation_lands_where_its_quote_fits(tiny_store: AnyStore, tiny:
     assert stored_positions(tiny_store) == [(123, 127, "Evin")]
     prefix = tiny_store.select('SELECT ?p WHERE { ?q oa:exact "Evin" ; oa:prefix ?p }')
     assert [r["p"].endswith("executed at ") for r in prefix] == [True]
+
+
+def test_a_json_file_may_begin_with_a_byte_order_mark(jsonld_store: AnyStore, tiny: Path) -> None:
+    """As documents and YAML files may: editors on Windows write one."""
+    (tiny / "bom.jsonld").write_bytes(b"\xef\xbb\xbf" + json.dumps(recogito_export()).encode())
+    outcome = load(jsonld_store, tiny / "bom.jsonld")[0]
+    assert outcome.status == "loaded", outcome.error
+    assert len(stored_positions(jsonld_store)) == 1
