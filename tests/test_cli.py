@@ -200,3 +200,12 @@ def test_optimize_compacts_the_store_and_keeps_every_quad(runner: CliRunner, loa
     gc.collect()
     after = sorted_dump(loaded)
     assert after == before and len(after) > 10_000
+
+
+def test_a_store_that_is_a_file_is_an_environment_error(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    path.write_text("not a store\n", encoding="utf-8")
+    code, _, err = run(runner, str(path), "stats")
+    assert code == 2
+    assert err == f"error: {path}: expected a store directory, found a file\n"
+    assert path.read_text(encoding="utf-8") == "not a store\n"
