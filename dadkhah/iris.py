@@ -13,6 +13,8 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+ID_FORM = "1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit"
+"""What ``is_valid_id`` accepts, in the words error messages use."""
 
 
 def is_valid_id(value: str) -> bool:

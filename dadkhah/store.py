@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from . import journal
-from .errors import QueryError, StoreInUse
+from .errors import ConfigError, QueryError, StoreInUse
 from .iris import is_iri
 from .namespaces import DK, PREFIXES
 from .ntriples import Triples
@@ -48,6 +48,8 @@ class EmbeddedStore:
         if path is None:
             self._store = ox.Store()
             return
+        if Path(path).exists() and not Path(path).is_dir():
+            raise ConfigError(f"{path}: expected a store directory, found a file")
         try:
             if read_only:
                 self._store = ox.Store.read_only(path)
@@ -57,7 +59,7 @@ class EmbeddedStore:
         except OSError as err:
             if "lock" in str(err).lower():
                 raise StoreInUse(path) from None
-            raise
+            raise ConfigError(f"{path}: cannot open the store: {err.strerror or err}") from None
         if not read_only:
             self.recovered = journal.recover(self._store)  # normally nothing to undo
 

@@ -1,11 +1,12 @@
 """Anchoring quotes to a document's normalized text.
 
 A quote is found by its exact words, narrowed by prefix and suffix (the text just before and
-after) or by an occurrence number (1-based, among all places the exact words occur). A stated
-position is trusted only if the exact words are there; otherwise the quote is re-anchored and
-the move is reported. A quote that is not found, or found in more than one place, is an error
-that names the quote and the candidate positions. Positions stored in the graph are always the
-verified ones.
+after) or by an occurrence number (1-based, among all places the exact words occur). The
+quote decides: a stated position is trusted only if the exact words are there with their
+prefix and suffix, so it only picks among the places where all three fit; otherwise the quote
+is re-anchored and the move is reported. A quote that is not found, or found in more than one
+place, is an error that names the quote and the candidate positions. Positions stored in the
+graph are always the verified ones.
 
 Offsets from browser tools often count UTF-16 code units; ``utf16_to_code_points`` converts
 them. Which unit a position uses is declared by the caller or, when ``auto``, detected: a
@@ -122,15 +123,25 @@ def anchor(text: str, quote: Quote, *, path: str, where: str, offsets: str = "au
 
 
 def _stated(text: str, quote: Quote, offsets: str) -> Anchor | None:
-    """The stated position if the exact words are there, in code points or UTF-16 units."""
+    """The stated position if the exact words are there, with their prefix and suffix around
+    them, in code points or UTF-16 units."""
     assert quote.start is not None
     end = quote.end if quote.end is not None else quote.start + len(quote.exact)
-    if offsets in ("auto", "codepoints") and text[quote.start : end] == quote.exact:
+    if (
+        offsets in ("auto", "codepoints")
+        and text[quote.start : end] == quote.exact
+        and _fits(text, quote.start, quote)
+    ):
         return Anchor(quote.start, end)
     if offsets in ("auto", "utf16"):
         start16 = utf16_to_code_points(text, quote.start)
         end16 = utf16_to_code_points(text, end)
-        if start16 is not None and end16 is not None and text[start16:end16] == quote.exact:
+        if (
+            start16 is not None
+            and end16 is not None
+            and text[start16:end16] == quote.exact
+            and _fits(text, start16, quote)
+        ):
             note = None if offsets == "utf16" else "offsets read as UTF-16 code units"
             return Anchor(start16, end16, note)
     return None

@@ -18,15 +18,15 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from dadkhah import __version__
 from dadkhah.errors import LoadError
-from dadkhah.iris import Minter, is_valid_id
+from dadkhah.iris import ID_FORM, Minter, is_valid_id
 from dadkhah.namespaces import DK, OA, SCHEMA
 from dadkhah.ntriples import XSD_DATE, Triples, literal
 from dadkhah.units import LoadUnit, PreparedUnit
 
 from .anchoring import Anchor, Quote, anchor
 from .context import DocumentText, Lookup, context_triples
-from .inputs import read_mapping, sha256_hex
-from .text import provenance_triples
+from .inputs import batch_id, is_xsd_date, read_mapping, sha256_hex
+from .text import normalize, provenance_triples
 from .webanno import add_annotation
 from .yamlfile import Fields
 
@@ -87,19 +87,35 @@ class _Batch:
         self.local_ids: set[str] = set()
 
     def entity(self, fields: Fields, key: str, *, required: bool = True) -> URIRef | None:
-        value = fields.text(key, required=required)
+        value = self.registry_id(fields, key, required=required)
         if value is None:
             return None
-        if not is_valid_id(value):
-            raise LoadError(self.path, f"{fields.where}.{key}", "a registry id", repr(value))
         iri = self.minter.entity(value)
         self.referenced.add(iri)
         return iri
 
+    def measure(self, fields: Fields, key: str) -> URIRef | None:
+        value = self.registry_id(fields, key, required=False)
+        if value is None:
+            return None
+        iri = self.minter.measure(value)
+        self.referenced.add(iri)
+        return iri
+
+    def registry_id(self, fields: Fields, key: str, *, required: bool) -> str | None:
+        """The id at ``key``, if it can be one (whether the registry holds it is for the
+        shapes to say, against the store)."""
+        value = fields.text(key, required=required)
+        if value is not None and not is_valid_id(value):
+            raise LoadError(self.path, f"{fields.where}.{key}", "a registry id", repr(value))
+        return value
+
     def anchor(self, fields: Fields) -> Anchor:
-        exact = fields.text("quote", required=True)
+        exact = quoted(fields, "quote")
         assert exact is not None
-        quote = Quote(exact, fields.text("prefix"), fields.text("suffix"), fields.int("occurrence"))
+        quote = Quote(
+            exact, quoted(fields, "prefix"), quoted(fields, "suffix"), fields.int("occurrence")
+        )
         found = anchor(self.doc.text, quote, path=self.path, where=fields.where)
         if found.note:
             self.notes.append(found.note)
@@ -114,6 +130,13 @@ class _Batch:
             )
         self.local_ids.add(value)
         return value
+
+
+def quoted(fields: Fields, key: str) -> str | None:
+    """Words of the document at ``key``, normalized as the document's text is (NFC, LF), so
+    that a quote copied from a decomposed copy of the text finds the same words."""
+    value = fields.text(key, required=key == "quote")
+    return None if value is None else normalize(value)
 
 
 def annotated_document(data: bytes, *, path: str, minter: Minter) -> tuple[dict[str, Any], URIRef]:
@@ -152,16 +175,18 @@ def prepare_annotations(
 ) -> PreparedUnit:
     """``load_annotations`` for the load path (N-Triples lines); ``parsed`` is what
     ``annotated_document`` returned, when the caller already has it."""
+    batch = batch_id(path)
     raw, doc_iri = parsed or annotated_document(data, path=path, minter=minter)
     top = Fields(raw, path, "file", TOP_KEYS)
     document = lookup.document(doc_iri)
     if document is None:
         raise LoadError(path, "file.document", "the id of a loaded document", top.text("document"))
     doc_id = doc_iri.rsplit("/", 1)[1]
-    batch_id = Path(path).stem
-    b = _Batch(path, minter, batch_id, document)
+    b = _Batch(path, minter, batch, document)
     g = b.g
     created = top.text("created")
+    if created is not None and not is_xsd_date(created):
+        raise LoadError(path, "file.created", "a date, YYYY-MM-DD", repr(created))
     created_lit = literal(created, None, XSD_DATE) if created else None
     annotator = _annotator(g, minter, top.text("annotator") or "unnamed annotator")
     author = b.entity(top, "author", required=False)
@@ -174,7 +199,7 @@ def prepare_annotations(
         g.iri(document.iri, _CREATOR, author)
 
     def evidence(fields: Fields, local: str, body: str, motivation: str) -> str:
-        ann = str(minter.annotation(batch_id, local))
+        ann = str(minter.annotation(batch, local))
         return add_annotation(
             g, ann, motivation=motivation, bodies=[body], document=document,
             anchor=b.anchor(fields), creator=annotator, created=created_lit,
@@ -186,28 +211,29 @@ def prepare_annotations(
         assert entity is not None
         found = b.anchor(f)
         local = f.text("id") or f"mention-{found.start}-{found.end}-{entity.rsplit('/', 1)[1]}"
+        if not is_valid_id(local):
+            raise LoadError(path, f"{f.where}.id", f"an id of {ID_FORM}", repr(local))
         if local in b.local_ids:
             raise LoadError(path, f.where, "each mention once", f"a second {local}")
         b.local_ids.add(local)
         add_annotation(
-            g, str(minter.annotation(batch_id, local)), motivation=_IDENTIFYING, bodies=[entity],
+            g, str(minter.annotation(batch, local)), motivation=_IDENTIFYING, bodies=[entity],
             document=document, anchor=found, creator=annotator, created=created_lit,
         )  # fmt: skip
 
     for i, item in enumerate(top.items("claims")):
         f = Fields(item, path, f"claims[{i}]", CLAIM_KEYS)
         local = b.local_id(f)
-        claim = str(minter.claim(batch_id, local))
+        claim = str(minter.claim(batch, local))
         g.a(claim, _CLAIM)
         g.a(claim, _QUANTITY_CLAIM)
         _claim_common(b, f, claim, author)
         about = b.entity(f, "about", required=False)
         if about is not None:
             g.iri(claim, _ABOUT, about)
-        measure = f.text("measure")
+        measure = b.measure(f, "measure")
         if measure is not None:
-            g.iri(claim, _MEASURE, minter.measure(measure))
-            b.referenced.add(minter.measure(measure))
+            g.iri(claim, _MEASURE, measure)
         for key, prop in (("value", SCHEMA.value), ("min", SCHEMA.minValue),
                           ("max", SCHEMA.maxValue)):  # fmt: skip
             number = f.number(key)
@@ -226,10 +252,10 @@ def prepare_annotations(
     for i, item in enumerate(top.items("quotes")):
         f = Fields(item, path, f"quotes[{i}]", QUOTE_KEYS)
         local = b.local_id(f)
-        quote = str(minter.quote(batch_id, local))
+        quote = str(minter.quote(batch, local))
         ann = evidence(f, local, quote, _EVIDENCING)
         g.a(quote, _QUOTE)
-        words = f.text("quote")
+        words = quoted(f, "quote")
         assert words is not None
         g.text(quote, _TEXT, words)
         g.iri(quote, _STATED_IN, document.iri)
@@ -249,7 +275,7 @@ def prepare_annotations(
             raise LoadError(path, f"{f.where}.relation", "one of " + ", ".join(RELATIONS), name)
         subject, obj = b.entity(f, "subject"), b.entity(f, "object")
         assert subject is not None and obj is not None
-        claim = str(minter.claim(batch_id, local))
+        claim = str(minter.claim(batch, local))
         g.a(claim, _CLAIM)
         g.a(claim, _RELATION_CLAIM)
         g.a(claim, _STATEMENT)
@@ -262,7 +288,7 @@ def prepare_annotations(
 
     digest = sha256_hex(data)
     fingerprint = annotations_fingerprint(digest, document)
-    graph = minter.annotations_graph(batch_id)
+    graph = minter.annotations_graph(batch)
     prov = provenance_triples(
         minter, graph, fingerprint, [digest], Path(path).name, loaded_at, used=document.capture
     )
@@ -311,8 +337,14 @@ def _claim_common(
 
 
 def _annotator(g: Triples, minter: Minter, name: str) -> str:
-    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "annotator"
-    agent = str(minter.agent(slug[:100]))
+    """The annotator's agent, named by a slug of the ASCII letters and digits of its name. A
+    name with other characters also gets a digest of the whole name, so that annotators
+    named in Persian (whose slug would be empty) are told apart."""
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower()).strip("-")
+    slug = slug[:100] or "annotator"
+    if not name.isascii():
+        slug = f"{slug}-{sha256_hex(name.encode())[:12]}"
+    agent = str(minter.agent(slug))
     g.a(agent, _AGENT)
     g.text(agent, str(SCHEMA.name), name)
     return agent

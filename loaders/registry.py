@@ -13,6 +13,7 @@ entities:
     aliases: [Raisi]
     transliterations: [Raesi, Raeesi]
     pejoratives: []
+    labels: {fa: ...}       # preferred labels in other languages, one per language
     description: ...
     wikidata: Q...          # only when verified; then also wikidata_source: <url>
 ```
@@ -33,7 +34,7 @@ from dadkhah.namespaces import DK, SCHEMA
 from dadkhah.ntriples import Triples
 from dadkhah.units import LoadUnit, PreparedUnit
 
-from .inputs import read_mapping, sha256_hex
+from .inputs import batch_id, read_mapping, sha256_hex
 from .text import provenance_triples
 from .yamlfile import Fields
 
@@ -75,6 +76,7 @@ def prepare_registry(
     data: bytes, *, path: str, minter: Minter, loaded_at: datetime
 ) -> PreparedUnit:
     """``load_registry`` for the load path (N-Triples lines)."""
+    graph = minter.registry_graph(batch_id(path))
     doc = read_mapping(data, path)
     top = Fields(doc, path, "registry", {"measures", "entities"})
     g = Triples()
@@ -112,6 +114,7 @@ def prepare_registry(
         if label:
             g.text(entity, _PREF, label, LANG)
             g.text(entity, str(RDFS.label), label, LANG)
+        _labels(g, entity, f, english=bool(label))
         for alias in f.strings("aliases"):
             g.text(entity, str(SKOS.altLabel), alias, LANG)
         for spelling in f.strings("transliterations"):
@@ -133,11 +136,33 @@ def prepare_registry(
             g.iri(entity, str(OWL.sameAs), f"http://www.wikidata.org/entity/{qid}")
     digest = sha256_hex(data)
     fingerprint = registry_fingerprint(digest)
-    graph = minter.registry_graph(Path(path).stem)
     prov = provenance_triples(minter, graph, fingerprint, [digest], Path(path).name, loaded_at)
     return PreparedUnit(
         path, str(graph), str(minter.provenance_graph(graph)), g, prov, fingerprint, "registry"
     )
 
 
+def _labels(g: Triples, entity: str, f: Fields, *, english: bool) -> None:
+    """``labels: {fa: …}``: one preferred label per language beside ``label`` (English), as
+    SKOS has it and the shapes hold (at most one per language)."""
+    labels = f.data.get("labels")
+    if labels is None:
+        return
+    where = f"{f.where}.labels"
+    if not isinstance(labels, dict):
+        expected = "a mapping of language tags to labels, such as {fa: …}"
+        raise LoadError(f.path, where, expected, repr(labels))
+    for tag, text in labels.items():
+        if not isinstance(tag, str) or not _LANG_TAG.match(tag):
+            expected = "a BCP 47 language tag such as fa"
+            raise LoadError(f.path, f"{where}.{tag}", expected, repr(tag))
+        if not isinstance(text, str) or not text.strip():
+            raise LoadError(f.path, f"{where}.{tag}", "one label, a non-empty string", repr(text))
+        if tag == LANG and english:
+            expected = "no second English label beside label"
+            raise LoadError(f.path, f"{where}.{tag}", expected, repr(text))
+        g.text(entity, _PREF, text, tag)
+
+
+_LANG_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")  # as the shapes check documents'
 _PREF = str(SKOS.prefLabel)

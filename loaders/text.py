@@ -25,7 +25,7 @@ from rdflib.namespace import DC, DCTERMS, PROV, RDF
 
 from dadkhah import __version__
 from dadkhah.errors import LoadError
-from dadkhah.iris import Minter, is_valid_id
+from dadkhah.iris import ID_FORM, Minter, is_valid_id
 from dadkhah.namespaces import DK, HASH, OA, PREMIS, SCHEMA
 from dadkhah.ntriples import XSD_DATE, Triples, checked_iri
 from dadkhah.units import DocumentFacts, LoadUnit, PreparedUnit
@@ -61,8 +61,9 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def read_sidecar(path: Path) -> tuple[dict[str, Any], str | None]:
-    """The metadata sidecar ``NAME.meta.yaml`` beside ``NAME.txt``, if there is one."""
+def read_sidecar(path: Path) -> tuple[dict[str, str], str | None]:
+    """The metadata sidecar ``NAME.meta.yaml`` beside ``NAME.txt``, if there is one, its
+    values as strings; errors name the sidecar, the key and what it should hold."""
     sidecar = path.with_name(path.stem + SIDECAR_SUFFIX)
     if not sidecar.exists():
         return {}, None
@@ -73,7 +74,17 @@ def read_sidecar(path: Path) -> tuple[dict[str, Any], str | None]:
         raise LoadError(
             str(sidecar), f"key {unknown[0]!r}", "one of " + ", ".join(sorted(SIDECAR_KEYS))
         )
-    return parsed, sha256_hex(data)
+    values = {}
+    for key, value in parsed.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise LoadError(str(sidecar), key, "a string", repr(value))
+        values[key] = str(value)
+    doc_id = values.get("id")
+    if doc_id is not None and not is_valid_id(doc_id):
+        raise LoadError(str(sidecar), "id", f"a document id of {ID_FORM}", repr(doc_id))
+    return values, sha256_hex(data)
 
 
 def source_for(path: Path) -> SourceInfo:

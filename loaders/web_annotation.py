@@ -29,13 +29,13 @@ from dadkhah import __version__
 from dadkhah.errors import LoadError
 from dadkhah.iris import Minter
 from dadkhah.namespaces import OA, SCHEMA
-from dadkhah.ntriples import XSD_DATETIME, Triples, checked_iri, literal
+from dadkhah.ntriples import XSD_DATE, XSD_DATETIME, Triples, checked_iri, literal
 from dadkhah.units import LoadUnit, PreparedUnit
 
 from .anchoring import Quote, anchor
 from .context import DocumentText, Lookup, context_triples
-from .inputs import decode_utf8, sha256_hex
-from .text import provenance_triples
+from .inputs import batch_id, is_xsd_date, is_xsd_datetime, read_json, sha256_hex
+from .text import normalize, provenance_triples
 from .webanno import add_annotation
 
 MOTIVATIONS = {
@@ -102,7 +102,8 @@ def _selectors(selector: Any) -> list[dict[str, Any]]:
 
 
 def _text_target(ann: dict[str, Any], path: str, where: str) -> tuple[str, Quote]:
-    """The (source, quote) of the annotation's one target that selects text."""
+    """The (source, quote) of the annotation's one target that selects text; the quote's
+    words normalized as the document's text is (NFC, LF)."""
     found = []
     for target in _as_list(ann.get("target")):
         if not isinstance(target, dict):
@@ -132,7 +133,14 @@ def _text_target(ann: dict[str, Any], path: str, where: str) -> tuple[str, Quote
             raise LoadError(
                 path, f"{where}.target.selector", "integer start <= end", f"{start}, {end}"
             )
-    return source, Quote(exact, quote.get("prefix"), quote.get("suffix"), None, start, end)
+    context = []
+    for key in ("prefix", "suffix"):
+        value = quote.get(key)
+        if value is not None and not isinstance(value, str):
+            found_value = json.dumps(value, ensure_ascii=False)
+            raise LoadError(path, f"{where}.target.selector.{key}", "a string", found_value)
+        context.append(normalize(value) if value else None)
+    return source, Quote(normalize(exact), context[0], context[1], None, start, end)
 
 
 def _iri(value: str, path: str, where: str) -> str:
@@ -160,15 +168,22 @@ def _agent(g: Triples, value: Any, fallback: str, path: str, where: str) -> str 
     return agent
 
 
-def _timestamp(value: Any) -> str | None:
-    """An N-Triples literal: xsd:dateTime when the value reads as one, else a plain string."""
-    if not isinstance(value, str):
+def _timestamp(ann: dict[str, Any], key: str, path: str, where: str) -> str | None:
+    """``ann[key]`` as an N-Triples literal, xsd:dateTime or xsd:date, or a ``LoadError``
+    if it is given as anything else: an ill-typed time would be stored as if it were one."""
+    value = ann.get(key)
+    if value is None:
         return None
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return literal(value)
-    return literal(value, None, XSD_DATETIME)
+    if isinstance(value, str) and is_xsd_datetime(value):
+        return literal(value, None, XSD_DATETIME)
+    if isinstance(value, str) and is_xsd_date(value):
+        return literal(value, None, XSD_DATE)
+    raise LoadError(
+        path,
+        f"{where}.{key}",
+        "an xsd:dateTime such as 2024-05-01T10:00:00Z, or an xsd:date",
+        json.dumps(value, ensure_ascii=False),
+    )
 
 
 def load_web_annotations(
@@ -187,10 +202,7 @@ def load_web_annotations(
 
 def parse_web_annotations(data: bytes, path: str) -> list[dict[str, Any]]:
     """The annotation objects of a JSON(-LD) file, or ``LoadError``."""
-    try:
-        parsed = json.loads(decode_utf8(data, path))
-    except json.JSONDecodeError as err:
-        raise LoadError(path, f"line {err.lineno}, column {err.colno}", "JSON", err.msg) from None
+    parsed = read_json(data, path)
     items = annotations_in(parsed, path)
     if not items:
         raise LoadError(path, None, "at least one annotation", "none")
@@ -231,16 +243,26 @@ def prepare_web_annotations(
     offsets: str = "auto",
 ) -> PreparedUnit:
     """``load_web_annotations`` for the load path (N-Triples lines)."""
+    batch = batch_id(path)
     items = parse_web_annotations(data, path)
-    batch = Path(path).stem
     g = Triples()
     documents: dict[URIRef, DocumentText] = {}
     referenced: set[URIRef] = set()
     notes: list[str] = []
+    seen: dict[str, int] = {}  # what names each annotation -> its number
     for index, ann in enumerate(items):
         where = f"annotation {index + 1}"
         original = _get(ann, "id", "@id")
         key = str(original) if original else json.dumps(ann, sort_keys=True)
+        first = seen.setdefault(key, index + 1)
+        if first != index + 1 and original:
+            expected = "each annotation id once in the file"
+            again = f"{str(original)!r} again (annotation {first} has it)"
+            raise LoadError(path, f"{where}.id", expected, again)
+        if first != index + 1:
+            raise LoadError(
+                path, where, "each annotation once in the file", f"a copy of annotation {first}"
+            )
         iri = str(minter.annotation(batch, sha256_hex(key.encode())[:16]))
         source, quote = _text_target(ann, path, where)
         document = lookup.document(URIRef(source)) or lookup.document_by_url(source)
@@ -258,12 +280,12 @@ def prepare_web_annotations(
         creator = _agent(g, ann.get("creator"), f"{iri}#creator", path, where)
         add_annotation(
             g, iri, motivation=motivations[0], bodies=bodies, document=document, anchor=found,
-            creator=creator, created=_timestamp(ann.get("created")),
+            creator=creator, created=_timestamp(ann, "created", path, where),
             more_motivations=motivations[1:],
         )  # fmt: skip
         if original:
             g.text(iri, str(DCTERMS.identifier), str(original))
-        modified = _timestamp(ann.get("modified"))
+        modified = _timestamp(ann, "modified", path, where)
         if modified is not None:
             g.raw(iri, str(DCTERMS.modified), modified)
 

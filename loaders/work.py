@@ -2,8 +2,9 @@
 
 ``run`` reads the file, computes its fingerprint first and stops there if the store already
 holds that fingerprint (a re-run skips committed inputs before parsing, anchoring or
-validating them), else builds the unit and validates it against the shapes. It never
-writes: the one process that owns the store commits (``loaders.commit``). The same ``run``
+validating them), else builds the unit and validates it against the shapes. Whatever goes
+wrong with one file, even an error no check foresaw, rejects that file alone, named. It
+never writes: the one process that owns the store commits (``loaders.commit``). The same ``run``
 serves an in-process load and the worker processes of a parallel one (``init_worker`` and
 ``run_chunk`` are their entry points), so both take exactly the same steps.
 
@@ -33,7 +34,7 @@ from dadkhah.validation import check_prepared
 
 from . import curated, registry, text, web_annotation
 from .context import DocumentText, Lookup
-from .inputs import sha256_hex
+from .inputs import batch_id, sha256_hex
 from .lookups import NeedsStore, PrefetchedLookup
 
 SkipCheck = Callable[[str, str], bool]
@@ -117,6 +118,16 @@ def run(job: Job, ctx: RunContext, lookup: Lookup, skip: SkipCheck) -> Result:
         return Failed.of(job.path, LoadError(job.path, None, "a readable file", reason))
     except DadkhahError as err:
         return Failed.of(job.path, err)
+    except Exception as err:  # noqa: BLE001 (one file's failure must not end the load)
+        return Failed.of(job.path, unexpected(job.path, err))
+
+
+def unexpected(path: str, err: Exception) -> LoadError:
+    """An error no check of ours foresaw, as the rejection of the one file that raised it.
+    The error's type and text stay in the message: such a rejection is a defect to fix at
+    its source (a check with a located message), and a test that meets one fails on it."""
+    found = " ".join(f"{type(err).__name__}: {err}".split())
+    return LoadError(path, None, "a file Dadkhah can prepare", found[:500])
 
 
 def _prepare(
@@ -132,12 +143,12 @@ def _prepare(
             return Skipped(name, graph, fingerprint)
         return text.prepare_text(data, source=source, minter=minter, loaded_at=now)
     if kind == "registry":
-        graph = str(minter.registry_graph(path.stem))
+        graph = str(minter.registry_graph(batch_id(path)))
         fingerprint = registry.registry_fingerprint(sha256_hex(data))
         if skip(graph, fingerprint):
             return Skipped(name, graph, fingerprint)
         return registry.prepare_registry(data, path=name, minter=minter, loaded_at=now)
-    graph = str(minter.annotations_graph(path.stem))
+    graph = str(minter.annotations_graph(batch_id(path)))
     if kind == "annotations":
         parsed = curated.annotated_document(data, path=name, minter=minter)
         document = lookup.document(parsed[1])

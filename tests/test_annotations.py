@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +233,23 @@ def test_an_unknown_registry_id_is_caught_by_the_shapes(tiny_store: AnyStore, ti
     )
 
 
+def test_a_mention_of_an_unknown_entity_is_caught_by_the_shapes(
+    tiny_store: AnyStore, tiny: Path
+) -> None:
+    before = dump(tiny_store)
+    outcome = load(
+        tiny_store,
+        write_annotations(tiny, "mentions:\n  - quote: Evin Prison\n    entity: nosuch\n"),
+    )[0]
+    assert isinstance(outcome.error, ShapeViolation)
+    assert str(outcome.error) == (
+        f"{tiny / 'bad.yaml'}: <{BASE}annotation/bad/mention-123-134-nosuch> "
+        "<http://www.w3.org/ns/oa#hasBody>: an identifying annotation names an entity of the "
+        f"registry (value {BASE}entity/nosuch) [SPARQLConstraintComponent]"
+    )
+    assert dump(tiny_store) == before
+
+
 # ---------------------------------------------------------------- W3C Web Annotation JSON-LD
 
 NON_BMP_TEXT = "Testimony of 𝔸li\n\nThe prisoners were taken to Evin at night.\nEvin was full.\n"
@@ -403,6 +421,19 @@ def test_refined_by_chains_and_plain_iri_bodies(jsonld_store: AnyStore, tiny: Pa
     ]
 
 
+def test_a_web_annotation_may_identify_a_resource_outside_the_archive(
+    jsonld_store: AnyStore, tiny: Path
+) -> None:
+    export = recogito_export()
+    export["body"][0]["source"] = "http://www.wikidata.org/entity/Q1359476"
+    (tiny / "wikidata.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    outcome = load(jsonld_store, tiny / "wikidata.jsonld")[0]
+    assert outcome.status == "loaded", outcome.error
+    assert jsonld_store.select("SELECT ?e WHERE { ?doc schema:mentions ?e }") == [
+        {"e": "http://www.wikidata.org/entity/Q1359476"}
+    ]
+
+
 def test_a_web_annotation_on_an_unknown_document_is_rejected(
     jsonld_store: AnyStore, tiny: Path
 ) -> None:
@@ -454,3 +485,357 @@ def test_an_independent_range_fits_beside_the_other_figures(
         {"doc": "t1", "value": 4000, "min": None, "max": None, "qualifier": "more than"},
         {"doc": "t3", "value": None, "min": 2800, "max": 5000, "qualifier": "range"},
     ]
+
+
+# ---------------------------------------------------------------- malformed values, located
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "claims:\n  - id: c\n    claimant: witness\n    about: massacre\n"
+            "    measure: executed count\n    value: 1\n    quote: Judge Example\n",
+            "bad.yaml: claims[0].measure: expected a registry id, found 'executed count'",
+        ),
+        (
+            "mentions:\n  - quote: Evin Prison\n    entity: evin\n    id: bad id\n",
+            "bad.yaml: mentions[0].id: expected an id of 1-128 characters of A-Z a-z 0-9 . _ -, "
+            "starting with a letter or digit, found 'bad id'",
+        ),
+    ],
+    ids=["measure-with-space", "mention-id-with-space"],
+)
+def test_an_id_that_cannot_make_an_iri_is_named(
+    tiny_store: AnyStore, tiny: Path, body: str, message: str
+) -> None:
+    before = dump(tiny_store)
+    outcomes = load(tiny_store, write_annotations(tiny, body))
+    assert [o.status for o in outcomes] == ["rejected"]
+    assert isinstance(outcomes[0].error, LoadError)
+    assert str(outcomes[0].error).endswith(message)
+    assert dump(tiny_store) == before
+
+
+def test_an_annotator_named_in_any_script_is_an_agent(tiny_store: AnyStore, tiny: Path) -> None:
+    path = tiny / "fa.yaml"
+    path.write_text(
+        "document: t1\nannotator: گروه دادخواه\nmentions:\n  - quote: Evin Prison\n"
+        "    entity: evin\n",
+        encoding="utf-8",
+    )
+    outcome = load(tiny_store, path)[0]
+    assert outcome.status == "loaded", outcome.error
+    rows = tiny_store.select('SELECT ?agent WHERE { ?agent schema:name "گروه دادخواه" }')
+    assert len(rows) == 1 and rows[0]["agent"].startswith(BASE + "agent/")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("my notes.yaml", "document: t1\nmentions:\n  - quote: Evin Prison\n    entity: evin\n"),
+        ("registry new.yaml", "entities:\n  - id: x\n    type: Place\n    label: X\n"),
+        ("my notes.jsonld", "RECOGITO"),
+    ],
+    ids=["curated", "registry", "web-annotations"],
+)
+def test_a_file_name_that_cannot_name_a_graph_is_rejected(
+    jsonld_store: AnyStore, tiny: Path, name: str, content: str
+) -> None:
+    path = tiny / name
+    text = json.dumps(recogito_export()) if content == "RECOGITO" else content
+    path.write_text(text, encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, path)[0]
+    assert outcome.status == "rejected"
+    assert str(outcome.error) == (
+        f"{path}: file name: expected a name of 1-128 characters of A-Z a-z 0-9 . _ -, "
+        f"starting with a letter or digit, before its extension (it names the file's graph), "
+        f"found {path.stem!r}"
+    )
+    assert dump(jsonld_store) == before
+
+
+@pytest.mark.parametrize("context", [["executed at "], 7, {"text": "x"}])
+@pytest.mark.parametrize("key", ["prefix", "suffix"])
+def test_a_selector_context_that_is_not_text_is_named(
+    jsonld_store: AnyStore, tiny: Path, key: str, context: object
+) -> None:
+    export = recogito_export()
+    export["target"]["selector"][0][key] = context
+    (tiny / "odd.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "odd.jsonld")[0]
+    assert outcome.status == "rejected"
+    assert str(outcome.error).endswith(
+        f"odd.jsonld: annotation 1.target.selector.{key}: expected a string, "
+        f"found {json.dumps(context)}"
+    )
+    assert dump(jsonld_store) == before
+
+
+# ---------------------------------------------------------------- duplicate keys
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where", "found"),
+    [
+        (
+            "bad.yaml",
+            "document: t1\nmentions:\n  - quote: Judge Example\n    entity: judge\n"
+            "claims: []\nmentions:\n  - quote: Evin Prison\n    entity: evin\n",
+            "line 6, column 1",
+            "'mentions' again (first on line 2)",
+        ),
+        (
+            "bad.yaml",
+            "document: t1\nmentions:\n  - quote: Evin Prison\n    entity: judge\n"
+            "    entity: evin\n",
+            "line 5, column 5",
+            "'entity' again (first on line 4)",
+        ),
+        (
+            "registry-2.yaml",
+            "entities:\n  - id: x\n    type: Place\n    label: One\n    label: Two\n",
+            "line 5, column 5",
+            "'label' again (first on line 4)",
+        ),
+    ],
+    ids=["top-level", "in-a-mention", "registry"],
+)
+def test_a_yaml_key_given_twice_is_rejected_with_its_line(
+    tiny_store: AnyStore, tiny: Path, name: str, content: str, where: str, found: str
+) -> None:
+    path = tiny / name
+    path.write_text(content, encoding="utf-8")
+    before = dump(tiny_store)
+    outcome = load(tiny_store, path)[0]
+    assert outcome.status == "rejected"
+    assert (
+        str(outcome.error) == f"{path}: {where}: expected each key once in a mapping, found {found}"
+    )
+    assert dump(tiny_store) == before
+
+
+def test_a_json_key_given_twice_is_rejected(jsonld_store: AnyStore, tiny: Path) -> None:
+    text = json.dumps(recogito_export())
+    text = text.replace('"exact": "Evin"', '"exact": "Evin", "exact": "Evin at"', 1)
+    (tiny / "twice.jsonld").write_text(text, encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "twice.jsonld")[0]
+    assert outcome.status == "rejected"
+    assert str(outcome.error).endswith(
+        "twice.jsonld: expected each key once in a JSON object, found 'exact' twice"
+    )
+    assert dump(jsonld_store) == before
+
+
+# ---------------------------------------------------------------- Unicode forms of quotes
+
+ACCENTED = "Report\n\nThe witness, René, was taken to Évin at night.\n"
+
+
+def test_a_quote_in_another_unicode_form_anchors_as_the_text_does(
+    tiny_store: AnyStore, tiny: Path
+) -> None:
+    """Documents are stored in NFC; a quote copied from a decomposed (NFD) copy of the same
+    text names the same words and is normalized the same way, in what is stored too."""
+    (tiny / "t4.txt").write_text(ACCENTED, encoding="utf-8")
+    decomposed = unicodedata.normalize("NFD", "taken to Évin")
+    assert decomposed != "taken to Évin"
+    (tiny / "t4.yaml").write_text(
+        "document: t4\nannotator: Test\n"
+        f"mentions:\n  - quote: {unicodedata.normalize('NFD', 'Évin')}\n    entity: evin\n"
+        f"    prefix: {unicodedata.normalize('NFD', 'René, was taken to ')!r}\n"
+        f"quotes:\n  - id: q\n    speaker: witness\n    quote: {decomposed}\n",
+        encoding="utf-8",
+    )
+    export = recogito_export()
+    export["target"] = {
+        "source": BASE + "document/t4",
+        "selector": {
+            "type": "TextQuoteSelector",
+            "exact": unicodedata.normalize("NFD", "Évin"),
+            "suffix": unicodedata.normalize("NFD", " at night"),
+        },
+    }
+    (tiny / "t4-web.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    outcomes = load(tiny_store, tiny / "t4.txt", tiny / "t4.yaml", tiny / "t4-web.jsonld")
+    assert [o.status for o in outcomes] == ["loaded"] * 3, [str(o.error) for o in outcomes]
+    start = ACCENTED.index("Évin")
+    assert sorted(stored_positions(tiny_store)) == [
+        (start - 9, start + 4, "taken to Évin"),
+        (start, start + 4, "Évin"),
+        (start, start + 4, "Évin"),
+    ]
+    words = tiny_store.select("SELECT ?w WHERE { ?q a dk:Quote ; schema:text ?w }")
+    assert words == [{"w": "taken to Évin"}]
+
+
+# ---------------------------------------------------------------- creation dates
+
+
+@pytest.mark.parametrize("created", ["1988-13-45", "yesterday", "2026-11-23T10:00:00Z"])
+def test_a_curated_creation_date_is_a_valid_date(
+    tiny_store: AnyStore, tiny: Path, created: str
+) -> None:
+    path = tiny / "bad.yaml"
+    path.write_text(
+        f"document: t1\ncreated: {created}\nmentions:\n  - quote: Evin Prison\n    entity: evin\n",
+        encoding="utf-8",
+    )
+    before = dump(tiny_store)
+    outcome = load(tiny_store, path)[0]
+    assert str(outcome.error) == (
+        f"{path}: file.created: expected a date, YYYY-MM-DD, found {created!r}"
+    )
+    assert dump(tiny_store) == before
+
+
+@pytest.mark.parametrize(
+    ("created", "stored"),
+    [
+        ("2024-05-01T10:00:00.123456789Z", "2024-05-01T10:00:00.123456789Z"),
+        ("2024-05-01", "2024-05-01"),
+        ("yesterday", None),
+        ("2024-02-30T10:00:00Z", None),
+        ("20240501T100000", None),
+        (1714557600, None),
+    ],
+)
+def test_a_web_annotation_creation_time_is_a_valid_xsd_time(
+    jsonld_store: AnyStore, tiny: Path, created: object, stored: str | None
+) -> None:
+    export = recogito_export()
+    export["created"] = created
+    (tiny / "dated.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "dated.jsonld")[0]
+    if stored is None:
+        assert str(outcome.error).endswith(
+            "dated.jsonld: annotation 1.created: expected an xsd:dateTime such as "
+            f"2024-05-01T10:00:00Z, or an xsd:date, found {json.dumps(created)}"
+        )
+        assert dump(jsonld_store) == before
+        return
+    assert outcome.status == "loaded", outcome.error
+    rows = jsonld_store.select(
+        "SELECT (STR(?c) AS ?lexical) (DATATYPE(?c) AS ?type) WHERE { ?a dcterms:created ?c }"
+    )
+    kind = "dateTime" if "T" in stored else "date"
+    assert rows == [{"lexical": stored, "type": f"http://www.w3.org/2001/XMLSchema#{kind}"}]
+
+
+# ---------------------------------------------------------------- registry labels by language
+
+
+def test_registry_labels_in_other_languages_are_preferred_labels(
+    store: AnyStore, tiny: Path
+) -> None:
+    (tiny / "registry.yaml").write_text(
+        (tiny / "registry.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    aliases: [Evin]\n", "    aliases: [Evin]\n    labels: {fa: زندان اوین}\n"),
+        encoding="utf-8",
+    )
+    outcome = load(store, tiny / "registry.yaml")[0]
+    assert outcome.status == "loaded", outcome.error
+    rows = store.select(
+        "SELECT ?label (LANG(?label) AS ?lang) WHERE { "
+        "<https://dadkhah.example/id/entity/evin> skos:prefLabel ?label } ORDER BY ?lang"
+    )
+    assert rows == [{"label": "Evin Prison", "lang": "en"}, {"label": "زندان اوین", "lang": "fa"}]
+
+
+@pytest.mark.parametrize(
+    ("labels", "where", "expected", "found"),
+    [
+        (
+            "[زندان اوین]",
+            "labels",
+            "a mapping of language tags to labels, such as {fa: …}",
+            "['زندان اوین']",
+        ),
+        (
+            "{Persian: زندان اوین}",
+            "labels.Persian",
+            "a BCP 47 language tag such as fa",
+            "'Persian'",
+        ),
+        ("{fa: [a, b]}", "labels.fa", "one label, a non-empty string", "['a', 'b']"),
+        ("{en: Evin}", "labels.en", "no second English label beside label", "'Evin'"),
+    ],
+    ids=["list", "tag", "not-text", "second-english"],
+)
+def test_bad_registry_labels_are_named(
+    store: AnyStore, tiny: Path, labels: str, where: str, expected: str, found: str
+) -> None:
+    path = tiny / "registry.yaml"
+    path.write_text(
+        f"entities:\n  - id: evin\n    type: Place\n    label: Evin Prison\n    labels: {labels}\n",
+        encoding="utf-8",
+    )
+    outcome = load(store, path)[0]
+    assert str(outcome.error) == f"{path}: entities[0].{where}: expected {expected}, found {found}"
+
+
+def test_a_web_annotation_id_given_twice_is_named(jsonld_store: AnyStore, tiny: Path) -> None:
+    first, second = recogito_export(), recogito_export()
+    second["target"]["selector"] = {"type": "TextQuoteSelector", "exact": "Evin was"}
+    (tiny / "twice.jsonld").write_text(json.dumps([first, second]), encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "twice.jsonld")[0]
+    assert str(outcome.error).endswith(
+        "twice.jsonld: annotation 2.id: expected each annotation id once in the file, "
+        "found 'https://recogito.example/annotation/1' again (annotation 1 has it)"
+    )
+    del first["id"], second["id"]
+    (tiny / "twice.jsonld").write_text(json.dumps([first, first]), encoding="utf-8")
+    outcome = load(jsonld_store, tiny / "twice.jsonld")[0]
+    assert str(outcome.error).endswith(
+        "twice.jsonld: annotation 2: expected each annotation once in the file, "
+        "found a copy of annotation 1"
+    )
+    assert dump(jsonld_store) == before
+
+
+def test_the_quote_decides_over_a_position_that_contradicts_its_context() -> None:
+    """A position is used only where the exact words and their prefix and suffix all fit:
+    elsewhere it is stale, and the quote is re-anchored (and the move reported)."""
+    text = (TINY / "t1.txt").read_text(encoding="utf-8")
+    assert text[19:23] == "Evin" and text[123:127] == "Evin"
+    quote = Quote("Evin", prefix="executed at ", suffix=" Prison", start=19, end=23)
+    found = anchor(text, quote, path="x", where="annotation 1")
+    assert (found.start, found.end) == (123, 127)
+    assert found.note == "annotation 1: stated position 19-23 re-anchored to 123"
+    # among places that all fit, the position picks one
+    both = anchor(text, Quote("Evin", start=123, end=127), path="x", where="annotation 1")
+    assert (both.start, both.end, both.note) == (123, 127, None)
+
+
+def test_a_web_annotation_lands_where_its_quote_fits(tiny_store: AnyStore, tiny: Path) -> None:
+    export = recogito_export()
+    export["target"] = {
+        "source": DOC,
+        "selector": [
+            {"type": "TextQuoteSelector", "exact": "Evin", "prefix": "executed at ",
+             "suffix": " Prison"},
+            {"type": "TextPositionSelector", "start": 19, "end": 23},
+        ],
+    }  # fmt: skip
+    (tiny / "conflict.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    outcome = load(tiny_store, tiny / "conflict.jsonld")[0]
+    assert outcome.status == "loaded", outcome.error
+    assert len(outcome.notes) == 1
+    assert outcome.notes[0].endswith("annotation 1: stated position 19-23 re-anchored to 123")
+    assert stored_positions(tiny_store) == [(123, 127, "Evin")]
+    prefix = tiny_store.select('SELECT ?p WHERE { ?q oa:exact "Evin" ; oa:prefix ?p }')
+    assert [r["p"].endswith("executed at ") for r in prefix] == [True]
+
+
+def test_a_json_file_may_begin_with_a_byte_order_mark(jsonld_store: AnyStore, tiny: Path) -> None:
+    """As documents and YAML files may: editors on Windows write one."""
+    (tiny / "bom.jsonld").write_bytes(b"\xef\xbb\xbf" + json.dumps(recogito_export()).encode())
+    outcome = load(jsonld_store, tiny / "bom.jsonld")[0]
+    assert outcome.status == "loaded", outcome.error
+    assert len(stored_positions(jsonld_store)) == 1

@@ -326,3 +326,12 @@ def test_re_anchored_positions_are_printed_and_kept_in_provenance(
         "annotation 1: stated position 5-18 re-anchored to 156",
         "annotation 2: stated position 0-18 re-anchored to 136",
     ]
+
+
+def test_a_store_that_is_a_file_is_an_environment_error(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    path.write_text("not a store\n", encoding="utf-8")
+    code, _, err = run(runner, str(path), "stats")
+    assert code == 2
+    assert err == f"error: {path}: expected a store directory, found a file\n"
+    assert path.read_text(encoding="utf-8") == "not a store\n"

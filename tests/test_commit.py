@@ -439,3 +439,54 @@ def test_an_id_may_move_to_another_registry_file_in_one_load(
     )
     statuses = {n: s for n, s in load(store, tiny_copy)}
     assert statuses["registry.yaml"] == "replaced" and statuses["registry-z.yaml"] == "loaded"
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["serial", "parallel"])
+def test_an_unexpected_error_rejects_its_file_by_name(
+    store: AnyStore, tiny_copy: Path, workers: int
+) -> None:
+    """A file that fails in a way no check foresaw (here: JSON nested past Python's recursion
+    limit) is rejected, named, with the error's type and text; the files around it load."""
+    (tiny_copy / "t1.meta.yaml").write_text(
+        "id: t1\nurl: https://news.example.org/t1\n", encoding="utf-8"
+    )
+    good = json.dumps(
+        {
+            "type": "Annotation",
+            "motivation": "identifying",
+            "body": "https://dadkhah.example/id/entity/evin",
+            "target": {
+                "source": "https://news.example.org/t1",
+                "selector": {"type": "TextQuoteSelector", "exact": "Evin Prison"},
+            },
+        }
+    )
+    for n in range(6):
+        (tiny_copy / f"web-{n}.jsonld").write_text(good, encoding="utf-8")
+    (tiny_copy / "web-3.jsonld").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    outcomes = list(
+        load_paths(
+            store,
+            discover([str(tiny_copy)]),
+            Minter("https://dadkhah.example/id/"),
+            workers=workers,
+        )
+    )
+    statuses = {Path(o.source).name: o.status for o in outcomes}
+    assert statuses == {
+        "registry.yaml": "loaded",
+        "t1.txt": "loaded",
+        "t1.yaml": "loaded",
+        **{f"web-{n}.jsonld": "loaded" for n in (0, 1, 2, 4, 5)},
+        "web-3.jsonld": "rejected",
+    }
+    error = next(o.error for o in outcomes if o.status == "rejected")
+    assert isinstance(error, LoadError)
+    assert str(error).startswith(
+        f"{tiny_copy / 'web-3.jsonld'}: expected a file Dadkhah can prepare, "
+        "found RecursionError: maximum recursion depth exceeded"
+    )
+    rows = store.select(
+        "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?d schema:mentions ?e } }"
+    )
+    assert rows[0]["n"] == 6  # t1.yaml and the five good Web Annotation files

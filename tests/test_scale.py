@@ -244,7 +244,8 @@ def test_a_bad_file_among_many_is_the_only_one_rejected(
     monkeypatch.setattr(commit._Held, "CHUNK", 3)  # outcomes, errors too, wait on disk
     folder = copy_first(archive, tmp_path / "mixed", 40)
     sidecar = next(folder.rglob("d000003_*.meta.yaml"))
-    sidecar.write_text(sidecar.read_text() + 'url: "http://bad host.example/x"\n')
+    lines = [line for line in sidecar.read_text().splitlines() if not line.startswith("url:")]
+    sidecar.write_text("\n".join([*lines, 'url: "http://bad host.example/x"', ""]))
     # A target named by "id" instead of "source": the committing process cannot foresee the
     # lookup, so the worker hands the file back and it is loaded there (same result).
     doc = next(folder.rglob("d000001_*.txt"))

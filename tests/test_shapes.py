@@ -218,6 +218,8 @@ CASES = [
     # annotations
     Case("ann-motivation", "annotations", lambda u: drop(u.graph, mention(u.graph), OA.motivatedBy), _ment, OA.motivatedBy, "MinCountConstraintComponent", "has a motivation"),
     Case("ann-motivation-in", "annotations", lambda u: put(u.graph, mention(u.graph), OA.motivatedBy, OA.nonsense), _ment, OA.motivatedBy, "InConstraintComponent", "has a motivation"),
+    Case("ann-created", "annotations", lambda u: put(u.graph, mention(u.graph), DCTERMS.created, Literal("yesterday", datatype=XSD.date)), _ment, DCTERMS.created, "OrConstraintComponent", "valid xsd:dateTime or xsd:date"),
+    Case("ann-created-twice", "annotations", lambda u: u.graph.add((mention(u.graph), DCTERMS.created, Literal("2026-01-01", datatype=XSD.date))), _ment, DCTERMS.created, "MaxCountConstraintComponent", "at most one creation time"),
     Case("ann-target", "annotations", lambda u: drop(u.graph, mention(u.graph), OA.hasTarget), _ment, OA.hasTarget, "MinCountConstraintComponent", "exactly one target"),
     Case("target-source-class", "annotations", lambda u: put(u.graph, u.graph.value(mention(u.graph), OA.hasTarget), OA.hasSource, M.document("nowhere")), lambda u: u.graph.value(mention(u.graph), OA.hasTarget), OA.hasSource, "ClassConstraintComponent", "loaded source document"),
     Case("target-no-quote", "annotations", lambda u: u.graph.remove((None, OA.hasSelector, _qsel(u))), lambda u: u.graph.value(mention(u.graph), OA.hasTarget), OA.hasSelector, "QualifiedMinCountConstraintComponent", "TextQuoteSelector"),
@@ -229,6 +231,7 @@ CASES = [
     Case("position-order", "annotations", lambda u: put(u.graph, _psel(u), OA.start, Literal(500)), _psel, OA.start, "LessThanConstraintComponent", "before its end"),
     Case("mention-unbacked", "annotations", lambda u: u.graph.add((DOC, SCHEMA.mentions, M.entity("no-such-entity"))), _doc, None, "SPARQLConstraintComponent", "only where an identifying annotation", whole=True),
     Case("mention-unbacked-body", "annotations", lambda u: put(u.graph, mention(u.graph), OA.motivatedBy, OA.tagging), _doc, None, "SPARQLConstraintComponent", "only where an identifying annotation", whole=True),
+    Case("mention-unknown-entity", "annotations", lambda u: put(u.graph, mention(u.graph), OA.hasBody, M.entity("nosuch")), _ment, OA.hasBody, "SPARQLConstraintComponent", "names an entity of the registry"),
     Case("position-end", "annotations", lambda u: put(u.graph, _psel(u), OA.end, Literal(0)), _psel, OA.end, "MinInclusiveConstraintComponent", "one end offset"),
     # segments
     Case("segment-body", "document", lambda u: put(u.graph, first_segment(u.graph), OA.hasBody, DK.Person), _seg, OA.hasBody, "ClassConstraintComponent", "segment-kind scheme"),

@@ -167,3 +167,47 @@ def test_sidecar_errors_name_file_and_key(tmp_path: Path) -> None:
     (tmp_path / "d.meta.yaml").write_text("id: 'bad id'\n")
     with pytest.raises(LoadError, match="document id"):
         source_for(doc)
+
+
+def test_a_sidecar_key_given_twice_is_named_with_its_line(tmp_path: Path) -> None:
+    doc = tmp_path / "d.txt"
+    doc.write_text("Title\n")
+    (tmp_path / "d.meta.yaml").write_text("id: d\nlanguage: en\nid: e\n")
+    with pytest.raises(LoadError) as info:
+        source_for(doc)
+    assert str(info.value) == (
+        f"{tmp_path / 'd.meta.yaml'}: line 3, column 1: expected each key once in a mapping, "
+        "found 'id' again (first on line 1)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sidecar", "where", "expected", "found"),
+    [
+        ("publisher: {name: Gazette}\n", "publisher", "a string", "{'name': 'Gazette'}"),
+        ("dateline: [Tehran, 1988]\n", "dateline", "a string", "['Tehran', 1988]"),
+        ("notes: [a, b]\n", "notes", "a string", "['a', 'b']"),
+        ("language: [en, fa]\n", "language", "a string", "['en', 'fa']"),
+        ("url: true\n", "url", "a string", "True"),
+        (
+            "id: 'a b'\n",
+            "id",
+            "a document id of 1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter "
+            "or digit",
+            "'a b'",
+        ),
+    ],
+    ids=["publisher", "dateline", "notes", "language", "url", "id"],
+)
+def test_a_sidecar_value_of_the_wrong_type_is_named_in_the_sidecar(
+    tmp_path: Path, sidecar: str, where: str, expected: str, found: str
+) -> None:
+    doc = tmp_path / "d.txt"
+    doc.write_text("Title\n\nText.\n")
+    (tmp_path / "d.meta.yaml").write_text(sidecar)
+    with pytest.raises(LoadError) as info:
+        source_for(doc)
+    assert (
+        str(info.value)
+        == f"{tmp_path / 'd.meta.yaml'}: {where}: expected {expected}, found {found}"
+    )
