@@ -54,10 +54,13 @@ EXAMPLES: list[tuple[str, str, str]] = [
         "SELECT ?event ?measure ?value ?min ?max ?qualifier ?claimant ?document WHERE {\n"
         "  ?c a dk:QuantityClaim ; dk:about ?e ; dk:measure ?m ; dk:statedIn ?d .\n"
         "  ?e skos:prefLabel ?event . ?m skos:prefLabel ?measure .\n"
+        '  FILTER(LANGMATCHES(LANG(?event), "en") && LANGMATCHES(LANG(?measure), "en"))\n'
         "  OPTIONAL { ?c schema:value ?value } OPTIONAL { ?c schema:minValue ?min }\n"
         "  OPTIONAL { ?c schema:maxValue ?max }\n"
-        "  OPTIONAL { ?c dk:qualifier/skos:prefLabel ?qualifier }\n"
-        "  OPTIONAL { ?c dk:claimant/(skos:prefLabel|rdfs:label) ?claimant }\n"
+        "  OPTIONAL { ?c dk:qualifier/skos:prefLabel ?qualifier "
+        'FILTER(LANGMATCHES(LANG(?qualifier), "en")) }\n'
+        "  OPTIONAL { ?c dk:claimant/(skos:prefLabel|rdfs:label) ?claimant "
+        'FILTER(LANGMATCHES(LANG(?claimant), "en")) }\n'
         "  OPTIONAL { ?d dcterms:title ?document }\n"
         "} ORDER BY ?event ?measure DESC(?value) LIMIT 200",
     ),
@@ -66,7 +69,7 @@ EXAMPLES: list[tuple[str, str, str]] = [
         "Entities mentioned most often across documents",
         "SELECT ?entity ?name (COUNT(DISTINCT ?a) AS ?mentions) WHERE {\n"
         "  ?a oa:motivatedBy oa:identifying ; oa:hasBody ?entity .\n"
-        "  ?entity skos:prefLabel ?name .\n"
+        '  ?entity skos:prefLabel ?name FILTER(LANGMATCHES(LANG(?name), "en"))\n'
         "} GROUP BY ?entity ?name ORDER BY DESC(?mentions) LIMIT 25",
     ),
     (
@@ -75,7 +78,9 @@ EXAMPLES: list[tuple[str, str, str]] = [
         "SELECT ?subject ?relation ?object ?claimant WHERE {\n"
         "  ?c a dk:RelationClaim ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .\n"
         "  ?s skos:prefLabel ?subject . ?o skos:prefLabel ?object . ?p rdfs:label ?relation .\n"
-        "  OPTIONAL { ?c dk:claimant/(skos:prefLabel|rdfs:label) ?claimant }\n"
+        '  FILTER(LANGMATCHES(LANG(?subject), "en") && LANGMATCHES(LANG(?object), "en"))\n'
+        "  OPTIONAL { ?c dk:claimant/(skos:prefLabel|rdfs:label) ?claimant "
+        'FILTER(LANGMATCHES(LANG(?claimant), "en")) }\n'
         "} ORDER BY ?subject ?relation LIMIT 200",
     ),
     (
@@ -186,7 +191,7 @@ def index(name: str) -> str:
     store = store_of(current_app)
     found = store.select(
         f"SELECT ?e (SAMPLE(?l) AS ?label) WHERE {{ ?e a {cls} . "
-        "OPTIONAL { ?e skos:prefLabel ?l } } GROUP BY ?e"
+        'OPTIONAL { ?e skos:prefLabel ?l FILTER(LANGMATCHES(LANG(?l), "en")) } } GROUP BY ?e'
     )
     found.sort(key=lambda r: (str(r["label"] or "").lower(), r["e"]))
     page = max(1, request.args.get("page", 1, type=int) or 1)

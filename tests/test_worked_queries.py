@@ -313,3 +313,27 @@ def test_the_readme_lists_every_query_and_shows_one_as_it_is() -> None:
     assert listed == EXPECTED
     shown = re.findall(r"```sparql\n(.*?)```", section, re.S)
     assert shown == [text_of("executed-figures.rq")]
+
+
+def test_names_in_other_languages_add_no_rows(corpus_store: AnyStore) -> None:
+    """A registry may give an entity a preferred label in each language (``labels:``): the
+    worked queries and the query page's examples still give one row per answer, named in
+    English, and the index of persons still sorts by the English names."""
+    from server import create_app
+    from server.pages import EXAMPLES, prologue
+
+    queries = {p.name: text_of(p.name) for p in query_files()}
+    queries |= {name: prologue() + query for name, _, query in EXAMPLES}
+    before = {name: rows_of(corpus_store.query(q)) for name, q in queries.items()}
+    persons = create_app({"store": corpus_store.path, "base_iri": BASE}, store=corpus_store)
+    page = persons.test_client().get("/persons").get_data(as_text=True)
+    corpus_store.update(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "INSERT { GRAPH ?g { ?e skos:prefLabel ?fa } } WHERE { GRAPH ?g { ?e skos:prefLabel ?l } "
+        'BIND(STRLANG(CONCAT("ف ", STR(?l)), "fa") AS ?fa) }'
+    )
+    labels = corpus_store.select(f"SELECT ?l WHERE {{ <{ENTITY}raisi> skos:prefLabel ?l }}")
+    assert sorted(str(r["l"]) for r in labels) == ["Ebrahim Raisi", "ف Ebrahim Raisi"]
+    assert {name: rows_of(corpus_store.query(q)) for name, q in queries.items()} == before
+    again = persons.test_client().get("/persons").get_data(as_text=True)
+    assert re.findall(r"<td>.*?</td>", again) == re.findall(r"<td>.*?</td>", page)
