@@ -266,15 +266,18 @@ def optimize(obj: Context) -> None:
 )
 @click.pass_obj
 def query(obj: Context, sparql: str, fmt: str) -> None:
-    """Run a SPARQL query (text, @FILE, or - for stdin) against the union of all graphs."""
+    """Run a SPARQL query (text, @FILE, or - for stdin) against the union of all graphs, or
+    the dataset its FROM and FROM NAMED clauses name."""
+    from server.scan import analyse
+
     if sparql == "-":
         sparql = sys.stdin.read()
     elif sparql.startswith("@"):
         sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+    # asked for, the union default graph would override the query's own dataset
+    union = obj.settings.union_default_graph and not analyse(sparql).dataset
     try:
-        result = obj.store.query(
-            sparql, union_default_graph=obj.settings.union_default_graph, known_prefixes=True
-        )
+        result = obj.store.query(sparql, union_default_graph=union, known_prefixes=True)
     except DadkhahError as err:
         _fail(err)
     out = io.BytesIO()

@@ -129,6 +129,23 @@ def test_query_formats(runner: CliRunner, loaded: str) -> None:
     assert len(Graph().parse(data=out, format="turtle")) == 5
 
 
+def test_a_query_with_from_reads_the_graphs_it_names(runner: CliRunner, loaded: str) -> None:
+    """Without FROM the default graph is the union of every graph; a FROM names it instead
+    (the union, asked for, would override it), and FROM NAMED alone leaves it empty."""
+    registry = "https://dadkhah.example/id/graph/registry/registry"
+
+    def counted(where: str, dataset: str = "") -> int:
+        query = f"SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ {where} }}"
+        code, out, err = run(runner, loaded, "query", "--format", "csv", query)
+        assert code == 0, err
+        return int(out.splitlines()[1])
+
+    in_registry = counted(f"GRAPH <{registry}> {{ ?s ?p ?o }}")
+    assert 0 < counted("?s ?p ?o", f"FROM <{registry}>") == in_registry < counted("?s ?p ?o")
+    assert counted("?s ?p ?o", f"FROM NAMED <{registry}>") == 0
+    assert counted("?s ?p ?o", "FROM <https://nowhere.example/graph>") == 0
+
+
 def test_a_malformed_query_says_where(runner: CliRunner, loaded: str) -> None:
     code, _, err = run(runner, loaded, "query", "SELECT * WHERE { ?s ?p }")
     assert code == 1
