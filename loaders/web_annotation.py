@@ -143,11 +143,20 @@ def _text_target(ann: dict[str, Any], path: str, where: str) -> tuple[str, Quote
     return source, Quote(normalize(exact), context[0], context[1], None, start, end)
 
 
+UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+"""Schemes that name no resource to link to but run code or read local files where a page
+or a client follows them; an annotation giving one as its body or creator is refused."""
+
+
 def _iri(value: str, path: str, where: str) -> str:
     try:
-        return checked_iri(value)
+        iri = checked_iri(value)
     except ValueError:
         raise LoadError(path, where, "an absolute IRI", repr(value)) from None
+    if iri.lower().startswith(UNSAFE_SCHEMES):
+        expected = "an IRI that names a resource (not javascript:, vbscript:, data: or file:)"
+        raise LoadError(path, where, expected, repr(value))
+    return iri
 
 
 def _agent(g: Triples, value: Any, fallback: str, path: str, where: str) -> str | None:

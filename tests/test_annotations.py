@@ -574,6 +574,25 @@ def test_a_selector_context_that_is_not_text_is_named(
     assert dump(jsonld_store) == before
 
 
+@pytest.mark.parametrize(
+    "iri", ["javascript:alert(document.cookie)", "JavaScript:void(0)", "data:text/html,x"]
+)
+def test_a_body_that_would_run_code_is_refused(
+    jsonld_store: AnyStore, tiny: Path, iri: str
+) -> None:
+    """Pages link only to http(s) URLs whatever the store holds; the loader also refuses to
+    store an entity IRI whose scheme runs code or embeds content where it is followed."""
+    export = recogito_export()
+    export["body"][0]["source"] = iri
+    (tiny / "odd.jsonld").write_text(json.dumps(export), encoding="utf-8")
+    before = dump(jsonld_store)
+    outcome = load(jsonld_store, tiny / "odd.jsonld")[0]
+    assert outcome.status == "rejected"
+    assert "expected an IRI that names a resource (not javascript:" in str(outcome.error)
+    assert str(outcome.error).endswith(f"found {iri!r}")
+    assert dump(jsonld_store) == before
+
+
 # ---------------------------------------------------------------- duplicate keys
 
 
