@@ -48,6 +48,10 @@ class Settings:
     max_update_quads: int = 1_000_000
     """SPARQL Update is validated on a private copy of the dataset; beyond this many quads
     it is refused (413) and writes go through the Graph Store Protocol instead."""
+    engine_max_threads: int = 0
+    """Threads the private query engine of ``dadkhah serve`` may hold before queries wait
+    and then get 503 (it keeps one per query until the time limit has passed); 0: half of
+    what the system allows a process."""
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
@@ -57,6 +61,10 @@ class Settings:
         for name in ("max_query_bytes", "max_body_bytes", "max_concurrent", "max_update_quads"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} {getattr(self, name)}: expected a positive number")
+        if self.engine_max_threads < 0:
+            raise ConfigError(
+                f"engine_max_threads {self.engine_max_threads}: expected 0 (automatic) or more"
+            )
 
     @property
     def remote(self) -> bool:
@@ -65,7 +73,10 @@ class Settings:
 
 
 _ENV = {f.name: "DADKHAH_" + f.name.upper() for f in fields(Settings)}
-_INTS = ("max_query_bytes", "max_body_bytes", "max_concurrent", "max_update_quads")
+_INTS = (
+    "max_query_bytes", "max_body_bytes", "max_concurrent", "max_update_quads",
+    "engine_max_threads",
+)  # fmt: skip
 
 
 def _coerce(name: str, raw: str) -> Any:

@@ -211,6 +211,8 @@ class RemoteStore:
         )
         self.path = self.endpoints.query
         self.http = Http(timeout)
+        self.before_query: Callable[[], None] | None = None
+        """Called before each query is sent; may raise to refuse it (see ``server.limits``)."""
 
     # ------------------------------------------------------------------ raw protocol
 
@@ -226,6 +228,8 @@ class RemoteStore:
         on_timeout: Callable[[int], None] | None = None,
     ) -> http.client.HTTPResponse:
         """POST the query; return the engine's response unread (any status)."""
+        if self.before_query is not None:
+            self.before_query()
         params: list[tuple[str, str]] = [("query", sparql)]
         params += [("default-graph-uri", g) for g in default_graph]
         params += [("named-graph-uri", g) for g in named_graphs]

@@ -54,6 +54,20 @@ class EngineHandle:
         except (OSError, ValueError):
             return None
 
+    def threads(self) -> int | None:
+        """How many threads the engine has now (None if it is not running)."""
+        pid = self.pid()
+        if pid is None:
+            return None
+        try:
+            with Path(f"/proc/{pid}/status").open("rb") as status:
+                for line in status:
+                    if line.startswith(b"Threads:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+        return None
+
 
 def thread_serving(pid: int, local_port: int) -> int | None:
     """The engine thread evaluating requests of our connection from ``local_port``."""

@@ -47,7 +47,7 @@ from typing import Any
 from dadkhah.config import Settings
 from dadkhah.errors import ConfigError
 
-from . import reaper
+from . import limits, reaper
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +248,9 @@ def _serve(
         app = create_app(overrides)
         if handle is not None:
             app.extensions["dadkhah.engine"] = handle
+            store = app.extensions["dadkhah.store"]
+            limit = app.config["DADKHAH"].engine_max_threads
+            store.before_query = limits.EngineThreads(handle, limit)
         return app
 
     if dev:

@@ -283,3 +283,30 @@ def test_serve_fills_an_empty_store_and_its_workers_exit_cleanly(tmp_path: Path)
     assert log.count("Worker exiting") == 2, log
     assert "SIG" not in log and "signal" not in log.replace("Handling signal: term", ""), log
     assert server.returncode == 0, log
+
+
+@pytest.mark.server
+def test_queries_wait_then_get_503_when_the_engine_holds_its_thread_limit(tmp_path: Path) -> None:
+    """The engine keeps a thread per query until the time limit has passed: past
+    DADKHAH_ENGINE_MAX_THREADS a query waits a second for old ones to end, then gets 503
+    with Retry-After (pages too), and once the threads have ended queries run again."""
+    limit, seconds = 40, 8  # no thread ends within the test's first eight seconds
+    server = LiveServer(
+        tmp_path / "store", env={"DADKHAH_ENGINE_MAX_THREADS": str(limit)}, query_timeout=seconds
+    )
+    with server, requests.Session() as client:
+        ask = {"query": "ASK { ?s ?p ?o }"}
+        started = time.monotonic()
+        answers = []
+        while len(answers) < 2 * limit and (not answers or answers[-1].ok):
+            answers.append(client.get(server.sparql, params=ask, timeout=30))
+        *ran, refused = answers
+        assert all(a.ok for a in ran) and len(ran) > limit // 2  # the engine's own threads
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+        assert f"its limit of {limit}" in refused.text
+        assert 1.0 <= time.monotonic() - started < seconds  # it waited for threads to end
+        page = client.get(f"{server.url}/id/entity/raisi", timeout=30)
+        assert page.status_code == 503
+        time.sleep(max(0.0, started + seconds + 1 - time.monotonic()))
+        assert client.get(server.sparql, params=ask, timeout=30).ok
+        assert client.get(f"{server.url}/id/entity/raisi", timeout=30).ok
