@@ -11,7 +11,8 @@ seconds and then cancels it, finished or not, so it holds about (queries per sec
 threads. Two clients crawling the pages drove it past 7,000 within the 30 s limit, and
 every thread takes a process id from the whole machine (32,768 by default on Linux). So
 before each query is sent, ``EngineThreads`` reads the engine's thread count (from
-``/proc``, about 20 µs) and, at the limit, waits up to ``WAIT_S`` for old threads to end,
+``/proc``: 51 µs with the PID file, against 1.5 ms for the smallest query through the
+server) and, at the limit, waits up to ``WAIT_S`` for old threads to end,
 then refuses the query with 503 and ``Retry-After``: a crawler is slowed, and the machine
 keeps process ids for everything else.
 """
