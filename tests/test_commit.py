@@ -16,6 +16,7 @@ from dadkhah.resources import corpus_dir
 from dadkhah.units import LoadUnit
 from loaders.commit import Outcome, discover, load_paths
 from tests.backends import AnyStore, dump
+from tests.test_annotations import SELECTORS_AGREE
 
 TINY = Path(__file__).parent / "data" / "tiny"
 
@@ -144,15 +145,6 @@ def test_unknown_and_missing_paths_are_named(tmp_path: Path) -> None:
 
 BASE = "https://dadkhah.example/id/"
 ANNOTATIONS = BASE + "graph/annotations/t1"
-SELECTORS_AGREE = """
-SELECT (COUNT(*) AS ?checked) (SUM(IF(?found = STR(?exact), 0, 1)) AS ?wrong) WHERE {
-  ?target oa:hasSource ?doc ; oa:hasSelector ?q , ?p .
-  ?q a oa:TextQuoteSelector ; oa:exact ?exact .
-  ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-  ?doc dk:capture/dk:normalizedText ?text .
-  BIND (SUBSTR(?text, ?start + 1, ?end - ?start) AS ?found)
-}
-"""
 
 
 def outcomes_of(store: AnyStore, *paths: Path, workers: int | None = None) -> list[Outcome]:
