@@ -142,7 +142,9 @@ class Engine:
                 self.restarts += 1
                 try:
                     self._spawn()
-                except ConfigError as err:
+                except (ConfigError, OSError) as err:
+                    if self._stopping.is_set():  # a signal to the whole group: all are stopping
+                        return
                     log.error("engine restart failed: %s", err)
                     time.sleep(1)
 
