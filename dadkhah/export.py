@@ -48,7 +48,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from .errors import DadkhahError
-from .iris import is_iri, is_valid_id
+from .iris import has_scheme, is_iri, is_valid_id
 from .namespaces import PREFIXES
 from .store import Store, rows_of
 
@@ -130,7 +130,7 @@ def scope_iri(kind: str, given: str, base: str) -> str:
     ``base`` (``base + "entity/" + id``), or a graph's path under ``base``. ``ValueError``,
     naming the expected form, for a value that makes no IRI: such a value could name nothing,
     and in a query it would end the IRI and start SPARQL syntax."""
-    if "://" in given:
+    if has_scheme(given):
         iri = given
     elif kind == "graph":
         iri = base + given.lstrip("/")

@@ -22,6 +22,16 @@ def is_valid_id(value: str) -> bool:
     return bool(_ID.match(value))
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def has_scheme(value: str) -> bool:
+    """Whether ``value`` starts with an IRI's scheme and colon (RFC 3987), as ``urn:x:1``
+    and ``https://…`` do: given where an id or a path under the base IRI is also accepted,
+    such a value is taken as an absolute IRI. Ids and those paths hold no colon."""
+    return bool(_SCHEME.match(value))
+
+
 def is_iri(value: str) -> bool:
     """Whether ``value`` is an absolute IRI (as Oxigraph reads one), so that ``<value>`` may
     be written into a query as it is. Values from requests and command lines are checked

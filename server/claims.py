@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from dadkhah.iris import is_iri
+from dadkhah.iris import has_scheme, is_iri
 from dadkhah.store import Store
 
 from .description import page_count, page_of, with_iri
@@ -186,7 +186,7 @@ def prefetch(rows: list[ClaimRow]) -> None:
 
 def resolve(value: str) -> str:
     """An entity id (``massacre-1988``) or a full IRI, as an IRI."""
-    return value if "://" in value else base_iri() + "entity/" + value
+    return value if has_scheme(value) else base_iri() + "entity/" + value
 
 
 @dataclass

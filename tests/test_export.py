@@ -17,7 +17,8 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from dadkhah.cli import cli
-from dadkhah.export import FORMATS, Scope, chunks, sorted_graph, write
+from dadkhah.export import FORMATS, Scope, chunks, scope_iri, sorted_graph, write
+from server import claims
 from tests.backends import AnyStore, nquads
 
 BASE = "https://dadkhah.example/id/"
@@ -339,3 +340,18 @@ def test_void_lists_dumps_and_endpoint(client: object) -> None:
     assert len(set(g.subjects(URIRef(dcat + "downloadURL"), None))) == 10
     for url in dumps:
         assert client.get(url.removeprefix("http://localhost")).status_code == 200  # type: ignore[attr-defined]
+
+
+def test_a_graph_named_by_an_iri_without_slashes_is_scoped_as_that_iri(
+    corpus_store: AnyStore, app: object
+) -> None:
+    """An absolute IRI is known by its scheme, not by ``://``: ``urn:x:1`` names the graph
+    ``urn:x:1``, not a path under the base IRI."""
+    corpus_store.update('INSERT DATA { GRAPH <urn:x:1> { <urn:x:s> <urn:x:p> "in urn:x:1" } }')
+    assert scope_iri("graph", "urn:x:1", BASE) == "urn:x:1"
+    assert scope_iri("document", "urn:uuid:0b376dec", BASE) == "urn:uuid:0b376dec"
+    assert scope_iri("graph", "graph/registry/registry", BASE) == f"{BASE}graph/registry/registry"
+    assert claims.resolve("urn:x:s") == "urn:x:s"  # /claims?about= reads its value alike
+    response = app.test_client().get("/dumps/dadkhah.nq?graph=urn:x:1")  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_data() == b'<urn:x:s> <urn:x:p> "in urn:x:1" <urn:x:1> .\n'
