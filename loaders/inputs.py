@@ -23,6 +23,15 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?\Z")
 
 
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")  # as the shapes check documents'
+
+
+def is_language_tag(value: str) -> bool:
+    """``value`` has the form of a BCP 47 language tag as the shapes accept one (``en``,
+    ``fa``, ``en-GB``): a language name such as ``English`` does not."""
+    return bool(_LANGUAGE_TAG.match(value))
+
+
 def is_xsd_date(value: str) -> bool:
     """``value`` is a valid xsd:date without a time zone, YYYY-MM-DD (a real day)."""
     if not _DATE.match(value):

@@ -34,7 +34,7 @@ from dadkhah.namespaces import DK, SCHEMA
 from dadkhah.ntriples import Triples
 from dadkhah.units import LoadUnit, PreparedUnit
 
-from .inputs import batch_id, read_mapping, sha256_hex
+from .inputs import batch_id, is_language_tag, read_mapping, sha256_hex
 from .text import provenance_triples
 from .yamlfile import Fields
 
@@ -153,7 +153,7 @@ def _labels(g: Triples, entity: str, f: Fields, *, english: bool) -> None:
         expected = "a mapping of language tags to labels, such as {fa: …}"
         raise LoadError(f.path, where, expected, repr(labels))
     for tag, text in labels.items():
-        if not isinstance(tag, str) or not _LANG_TAG.match(tag):
+        if not isinstance(tag, str) or not is_language_tag(tag):
             expected = "a BCP 47 language tag such as fa"
             raise LoadError(f.path, f"{where}.{tag}", expected, repr(tag))
         if not isinstance(text, str) or not text.strip():
@@ -164,5 +164,4 @@ def _labels(g: Triples, entity: str, f: Fields, *, english: bool) -> None:
         g.text(entity, _PREF, text, tag)
 
 
-_LANG_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")  # as the shapes check documents'
 _PREF = str(SKOS.prefLabel)

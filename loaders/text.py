@@ -30,7 +30,7 @@ from dadkhah.namespaces import DK, HASH, OA, PREMIS, SCHEMA
 from dadkhah.ntriples import XSD_DATE, Triples, checked_iri
 from dadkhah.units import DocumentFacts, LoadUnit, PreparedUnit
 
-from .inputs import decode_utf8, read_mapping, sha256_hex
+from .inputs import decode_utf8, is_language_tag, is_xsd_date, read_mapping, sha256_hex
 from .segments import Segment, analyse
 
 NORMALIZATION = "bom-strip crlf-to-lf nfc"
@@ -84,6 +84,12 @@ def read_sidecar(path: Path) -> tuple[dict[str, str], str | None]:
     doc_id = values.get("id")
     if doc_id is not None and not is_valid_id(doc_id):
         raise LoadError(str(sidecar), "id", f"a document id of {ID_FORM}", repr(doc_id))
+    # checked here, where the error can name the sidecar; the shapes check the graph again
+    if values.get("language") and not is_language_tag(values["language"]):
+        expected = "a BCP 47 language tag such as en or fa"
+        raise LoadError(str(sidecar), "language", expected, repr(values["language"]))
+    if values.get("date") and not is_xsd_date(values["date"]):
+        raise LoadError(str(sidecar), "date", "a date as YYYY-MM-DD", repr(values["date"]))
     return values, sha256_hex(data)
 
 

@@ -80,7 +80,7 @@ def test_load_shows_progress_with_rate_and_eta(runner: CliRunner, store_path: st
             "dated.txt",
             b"Title\n\nText.\n",
             "date: 1988-13-45\n",
-            "a document's date is one valid xsd:date (YYYY-MM-DD) (value 1988-13-45)",
+            "dated.meta.yaml: date: expected a date as YYYY-MM-DD, found '1988-13-45'",
         ),
     ],
 )

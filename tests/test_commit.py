@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from dadkhah.errors import LoadError, ShapeViolation
+from dadkhah.errors import LoadError
 from dadkhah.iris import Minter
 from dadkhah.resources import corpus_dir
 from dadkhah.units import LoadUnit
@@ -79,7 +79,7 @@ def test_bad_bytes_leave_the_store_unchanged(
     assert dump(store) == before
 
 
-def test_a_sidecar_that_violates_a_shape_rejects_the_document(
+def test_an_invalid_sidecar_date_rejects_the_changed_document_naming_the_sidecar(
     store: AnyStore, tiny_copy: Path
 ) -> None:
     load(store, tiny_copy)
@@ -92,11 +92,9 @@ def test_a_sidecar_that_violates_a_shape_rejects_the_document(
         )
     )
     error = outcomes[0].error
-    assert isinstance(error, ShapeViolation)
+    assert isinstance(error, LoadError)
     assert str(error) == (
-        f"{tiny_copy / 't1.txt'}: <https://dadkhah.example/id/document/t1> "
-        "<http://purl.org/dc/terms/date>: a document's date is one valid xsd:date (YYYY-MM-DD) "
-        "(value 1988-13-45) [DatatypeConstraintComponent]"
+        f"{tiny_copy / 't1.meta.yaml'}: date: expected a date as YYYY-MM-DD, found '1988-13-45'"
     )
     assert dump(store) == before
 

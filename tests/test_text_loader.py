@@ -189,6 +189,9 @@ def test_a_sidecar_key_given_twice_is_named_with_its_line(tmp_path: Path) -> Non
         ("notes: [a, b]\n", "notes", "a string", "['a', 'b']"),
         ("language: [en, fa]\n", "language", "a string", "['en', 'fa']"),
         ("url: true\n", "url", "a string", "True"),
+        ("language: English\n", "language", "a BCP 47 language tag such as en or fa", "'English'"),
+        ("date: July 1988\n", "date", "a date as YYYY-MM-DD", "'July 1988'"),
+        ("date: 1988-02-30\n", "date", "a date as YYYY-MM-DD", "'1988-02-30'"),
         (
             "id: 'a b'\n",
             "id",
@@ -197,7 +200,17 @@ def test_a_sidecar_key_given_twice_is_named_with_its_line(tmp_path: Path) -> Non
             "'a b'",
         ),
     ],
-    ids=["publisher", "dateline", "notes", "language", "url", "id"],
+    ids=[
+        "publisher",
+        "dateline",
+        "notes",
+        "language",
+        "url",
+        "language name",
+        "date in words",
+        "no such day",
+        "id",
+    ],  # fmt: skip
 )
 def test_a_sidecar_value_of_the_wrong_type_is_named_in_the_sidecar(
     tmp_path: Path, sidecar: str, where: str, expected: str, found: str
