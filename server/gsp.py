@@ -12,6 +12,7 @@ created the graph, 204 when it replaced one; POST merges; DELETE of a missing gr
 
 from __future__ import annotations
 
+import codecs
 import io
 import uuid
 
@@ -68,6 +69,9 @@ def _parse(data: bytes, media_type: str, base_iri: str) -> list[ox.Triple]:
         raise UnsupportedMediaType(
             f"send a graph as Turtle, N-Triples, RDF/XML or JSON-LD, not {media_type or 'nothing'}"
         )
+    # a byte-order mark, as Windows editors write one, is no triple: Oxigraph's Turtle and
+    # N-Triples parsers refuse it where its JSON-LD and RDF/XML parsers skip it
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         quads = ox.parse(data, conneg.GRAPH_FORMATS[name][1], base_iri=base_iri)
         return [q.triple for q in quads]

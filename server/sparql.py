@@ -48,7 +48,7 @@ def _utf8_body() -> str:
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"send the body as UTF-8, not {charset}")
     try:
-        return request.get_data(as_text=False).decode("utf-8")
+        return request.get_data(as_text=False).decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         raise QueryError(f"the body is not valid UTF-8 (byte {err.start})") from None
 

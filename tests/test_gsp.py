@@ -296,3 +296,41 @@ def test_update_refused_over_the_size_limit(store: AnyStore) -> None:
     add(store, [ox.Quad(ox.NamedNode(f"{EX}x"), ox.NamedNode(f"{EX}p"), ox.Literal("2"))])
     response = update(client, "CLEAR ALL")
     assert response.status_code == 413 and "Graph Store" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "media_type",
+    ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"],
+)
+def test_a_body_that_starts_with_a_byte_order_mark_is_read_without_it(
+    client: FlaskClient, store: AnyStore, media_type: str
+) -> None:
+    body = {
+        "application/ld+json": f'{{"@id": "{EX}alice", "{EX}name": "Alice"}}',
+        "application/rdf+xml": (
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            f'xmlns:ex="{EX}"><rdf:Description rdf:about="{EX}alice">'
+            "<ex:name>Alice</ex:name></rdf:Description></rdf:RDF>"
+        ),
+    }.get(media_type, PERSON)
+    url = f"/rdf-graphs?graph={GRAPH}"
+    put = client.put(url, data="\ufeff" + body, content_type=media_type, headers=AUTH)
+    assert put.status_code == 201, put.get_data(as_text=True)
+    assert [str(t) for t in store.graph_triples(GRAPH)] == [f'<{EX}alice> <{EX}name> "Alice"']
+
+
+def test_a_query_or_update_body_that_starts_with_a_byte_order_mark_runs(
+    client: FlaskClient, store: AnyStore
+) -> None:
+    insert = f"\ufeffINSERT DATA {{ GRAPH <{GRAPH}> {{ {PERSON} }} }}"
+    posted = client.post(
+        "/sparql", data=insert.encode(), content_type="application/sparql-update", headers=AUTH
+    )
+    assert posted.status_code == 204, posted.get_data(as_text=True)
+    asked = client.post(
+        "/sparql",
+        data=f"\ufeffASK {{ GRAPH <{GRAPH}> {{ <{EX}alice> ?p ?o }} }}".encode(),
+        content_type="application/sparql-query",
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert asked.status_code == 200 and asked.get_json()["boolean"] is True
