@@ -13,8 +13,9 @@ import os
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 import pyoxigraph as ox
@@ -333,11 +334,20 @@ def _write_export(obj: Context, output: str, fmt: str, scope: Scope, gz: bool) -
     from .export import check, write
 
     check(obj.store, scope)
+    _write_whole(output, lambda handle: write(obj.store, handle, fmt, scope, gz=gz))
+
+
+def _put(handle: IO[bytes], data: bytes) -> None:
+    handle.write(data)
+
+
+def _write_whole(output: str, writer: Callable[[IO[bytes]], None]) -> None:
+    """``writer``'s bytes into a new file beside ``output``, renamed over it once complete."""
     target = Path(output)
     partial = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     try:
         with partial.open("xb") as handle:
-            write(obj.store, handle, fmt, scope, gz=gz)
+            writer(handle)
         partial.replace(target)
     except OSError as err:
         partial.unlink(missing_ok=True)
@@ -387,6 +397,31 @@ def export(
             _write_export(obj, output, fmt, scope, gz)
         else:
             write(obj.store, sys.stdout.buffer, fmt, scope, gz=gz)
+    except DadkhahError as err:
+        _fail(err)
+
+
+@cli.command("annotations")
+@click.argument("document", metavar="ID|IRI")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default stdout).")
+@click.pass_obj
+def annotations_command(obj: Context, document: str, output: str | None) -> None:
+    """The annotations made on a document, as W3C Web Annotations (JSON-LD): one
+    AnnotationCollection that annotation tools and other Dadkhah archives load."""
+    from .export import ExportError
+    from .webannotations import NoSuchDocument, collection_bytes, collection_iri
+
+    iri = _scope_iri(document, "document", obj.settings)
+    assert iri is not None
+    try:
+        data = collection_bytes(obj.store, iri, collection_iri(iri))
+    except NoSuchDocument:
+        _fail(ExportError(f"no document {iri} in the store"))
+    try:
+        if output:
+            _write_whole(output, lambda handle: _put(handle, data))
+        else:
+            sys.stdout.buffer.write(data)
     except DadkhahError as err:
         _fail(err)
 

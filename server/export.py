@@ -10,6 +10,9 @@
 - ``GET /void``: VoID and DCAT for the dataset, its dumps and the SPARQL endpoint. (The
   endpoint's own statistics are at ``/.well-known/void``, served by ``server.describe``.)
 - ``GET /ontology/alignment.ttl``: mappings of Dadkhah terms to schema.org, CIDOC-CRM, RiC-O.
+- ``GET {base path}document/ID/annotations``: the annotations made on a document as a W3C
+  Web Annotation ``AnnotationCollection`` (``dadkhah.webannotations``), the bytes of
+  ``dadkhah annotations ID``; its IRI is the document's IRI and ``/annotations``.
 """
 
 from __future__ import annotations
@@ -22,18 +25,22 @@ from flask import (
     Response,
     abort,
     current_app,
+    make_response,
     render_template,
     request,
     stream_with_context,
 )
+from flask.blueprints import BlueprintSetupState
 
 from dadkhah import export as dumps
+from dadkhah import webannotations
+from dadkhah.iris import is_valid_id
 from dadkhah.namespaces import ONTOLOGY_IRI
 from dadkhah.resources import ontology_dir
 
 from . import conneg, stats
 from .description import serialize
-from .labels import base_iri
+from .labels import base_iri, base_path
 from .state import store_of
 
 bp = Blueprint("export", __name__)
@@ -102,6 +109,31 @@ def dump(name: str) -> Response:
         response = Response(stream_with_context(body), content_type=dumps.MEDIA_TYPES[fmt])
     response.vary.add("Accept-Encoding")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@bp.record_once
+def _add_annotations_route(state: BlueprintSetupState) -> None:
+    base = state.app.config["DADKHAH"].base_iri
+    if base.endswith("/"):  # under the base path, so the collection's IRI dereferences
+        path = base_path(base) + "document/<doc_id>/annotations"
+        state.add_url_rule(path, "annotations", annotation_collection)
+
+
+def annotation_collection(doc_id: str) -> Response:
+    document = f"{base_iri()}document/{doc_id}"
+    try:
+        if not is_valid_id(doc_id):
+            raise webannotations.NoSuchDocument(doc_id)
+        body = webannotations.collection_bytes(
+            store_of(current_app), document, webannotations.collection_iri(document)
+        )
+    except webannotations.NoSuchDocument:
+        abort(404, f"no document {document}")
+    response = make_response(body)
+    response.headers["Content-Type"] = webannotations.MEDIA_TYPE
+    response.add_etag()
+    response.make_conditional(request)
     return response
 
 

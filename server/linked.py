@@ -19,7 +19,15 @@ IRIs name archival records and their descriptions, and one URL per variant is si
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, after_this_request, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    after_this_request,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import NotAcceptable
 
@@ -244,6 +252,8 @@ def render_page(iri: str, is_graph: bool, alternates: list[tuple[str, str, str]]
         template = "claim.html" if kind == "quote" else f"{kind}.html"  # one page for both
         if kind == "document":
             context.update(document_view.context(store, iri))
+            doc_id = iri.rsplit("/", 1)[-1]  # registered beside this route, on the same base
+            context["web_annotations"] = url_for("export.annotations", doc_id=doc_id)
         elif kind in ("claim", "quote"):
             context.update(resource_view.claim_context(store, iri, kind))
         elif kind == "annotation":
