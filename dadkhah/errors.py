@@ -112,6 +112,14 @@ class QueryTimeout(DadkhahError):
     exit_code = 1
 
 
+class NotExpressible(DadkhahError):
+    """The data cannot be written in the format asked for (RDF/XML has no element for a
+    predicate that no XML name ends)."""
+
+    status = 406
+    exit_code = 1
+
+
 class NotFound(DadkhahError):
     """No such resource, document or graph."""
 

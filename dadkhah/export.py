@@ -37,17 +37,18 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
 import struct
 import tempfile
 import zlib
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-from .errors import DadkhahError
+from .errors import DadkhahError, NotExpressible
 from .iris import has_scheme, is_iri, is_valid_id
 from .namespaces import PREFIXES
 from .store import Store, rows_of
@@ -156,8 +157,31 @@ def to_bytes(
     fmt: ox.RdfFormat,
     prefixes: dict[str, str] | None = None,
 ) -> bytes:
-    """Oxigraph's serialization into memory (``b""`` for nothing)."""
+    """Oxigraph's serialization into memory (``b""`` for nothing). RDF/XML is refused
+    (``NotExpressible``) for a predicate it cannot write, where Oxigraph would write an
+    element named ``oxprefix:``, which is not XML."""
+    if fmt == ox.RdfFormat.RDF_XML:
+        listed: list[ox.Quad | ox.Triple] = list(items)
+        items = cast(list[ox.Triple], listed)
+        for item in listed:
+            if not _XML_NAME_END.search(item.predicate.value):
+                raise NotExpressible(
+                    f"RDF/XML cannot write the predicate <{item.predicate.value}>: no XML "
+                    "name ends it (RDF/XML makes each predicate an element name); ask for "
+                    "Turtle, N-Triples or JSON-LD"
+                )
     return ox.serialize(items, None, fmt, prefixes=prefixes) or b""
+
+
+_NAME_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_XML_NAME_END = re.compile(
+    f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*\\Z"
+)
+"""An XML name (without a colon) at the end of an IRI: what RDF/XML needs of a predicate,
+to split it into a namespace and an element name (XML 1.0, NameStartChar and NameChar)."""
 
 
 def sort_key(quad: ox.Quad | ox.Triple) -> tuple[str, str, str]:

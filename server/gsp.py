@@ -21,6 +21,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import FileStorage
 
 from dadkhah.errors import NotFound, QueryError
+from dadkhah.export import to_bytes
 from dadkhah.namespaces import PREFIXES
 from dadkhah.store import GraphName, Store
 
@@ -106,11 +107,8 @@ def _graph_response(store: Store, graph: GraphName) -> Response:
         raise NotFound(f"no graph <{graph}> in this store")
     # HEAD serializes too: its Content-Length must be GET's (RFC 9110 8.6), and one graph
     # costs what GET costs; Werkzeug leaves the body out.
-    out = io.BytesIO()
-    ox.serialize(
-        store.graph_triples(graph), out, conneg.GRAPH_FORMATS[name][1], prefixes=dict(PREFIXES)
-    )
-    response = Response(out.getvalue(), content_type=engine.media_type_for(name))
+    body = to_bytes(store.graph_triples(graph), conneg.GRAPH_FORMATS[name][1], dict(PREFIXES))
+    response = Response(body, content_type=engine.media_type_for(name))
     response.vary.add("Accept")
     return response
 

@@ -144,9 +144,10 @@ def resource(rest: str) -> Response:
         else:
             return _not_found(iri)
     suffixed = fmt is not None
+    if not suffixed:  # every answer, an error's too (RDF/XML refused for this resource)
+        after_this_request(_varies_by_accept)
     fmt = fmt or negotiate()
-    if fmt is None:
-        after_this_request(_varies_by_accept)  # the error's body is text or JSON by Accept
+    if fmt is None:  # the error's body is text or JSON by Accept
         raise NotAcceptable(
             "this resource is offered as text/html, text/turtle, application/ld+json, "
             "application/n-triples, application/rdf+xml, application/trig, application/n-quads"
@@ -163,7 +164,6 @@ def resource(rest: str) -> Response:
         data = serialize(description(store, iri), fmt)
         response = Response(data, content_type=_content_type(fmt))
     if not suffixed:
-        response.vary.add("Accept")
         response.headers["Content-Location"] = path + _suffix_of(fmt)
     response.headers["Link"] = ", ".join(
         f'<{url}>; rel="alternate"; type="{media}"' for url, media, _ in alternates

@@ -17,6 +17,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from dadkhah.cli import cli
+from dadkhah.errors import NotExpressible
 from dadkhah.export import FORMATS, Scope, chunks, scope_iri, sorted_graph, write
 from server import claims
 from tests.backends import AnyStore, nquads
@@ -355,3 +356,26 @@ def test_a_graph_named_by_an_iri_without_slashes_is_scoped_as_that_iri(
     response = app.test_client().get("/dumps/dadkhah.nq?graph=urn:x:1")  # type: ignore[attr-defined]
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_data() == b'<urn:x:s> <urn:x:p> "in urn:x:1" <urn:x:1> .\n'
+
+
+BAD_FOR_XML = "http://example.org/terms/"  # no XML name ends it
+
+
+def test_rdfxml_refuses_a_predicate_it_cannot_write_and_names_it(
+    corpus_store: AnyStore, app: object
+) -> None:
+    """Oxigraph would write such a predicate as an element named ``oxprefix:``, which no
+    XML parser reads; the other formats write it."""
+    corpus_store.update(f'INSERT DATA {{ GRAPH <urn:x:g> {{ <{EVIN}> <{BAD_FOR_XML}> "x" }} }}')
+    client = app.test_client()  # type: ignore[attr-defined]
+    refused = client.get("/id/entity/evin-prison.rdf")
+    assert refused.status_code == 406
+    assert f"<{BAD_FOR_XML}>" in refused.get_data(as_text=True)
+    negotiated = client.get("/id/entity/evin-prison", headers={"Accept": "application/rdf+xml"})
+    assert negotiated.status_code == 406 and negotiated.headers["Vary"] == "Accept"
+    assert client.get("/id/entity/evin-prison.ttl").status_code == 200
+    graph = client.get("/rdf-graphs?graph=urn:x:g", headers={"Accept": "application/rdf+xml"})
+    assert graph.status_code == 406
+    with pytest.raises(NotExpressible, match="RDF/XML cannot write the predicate"):
+        dump(corpus_store, "rdfxml", Scope(graph="urn:x:g"))
+    assert b"x" in dump(corpus_store, "ntriples", Scope(graph="urn:x:g"))
