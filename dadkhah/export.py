@@ -35,6 +35,7 @@ evidence, and the provenance of every graph they come from).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import re
@@ -164,7 +165,7 @@ def to_bytes(
         listed: list[ox.Quad | ox.Triple] = list(items)
         items = cast(list[ox.Triple], listed)
         for item in listed:
-            if not _XML_NAME_END.search(item.predicate.value):
+            if not _xml_writable(item.predicate.value):
                 raise NotExpressible(
                     f"RDF/XML cannot write the predicate <{item.predicate.value}>: no XML "
                     "name ends it (RDF/XML makes each predicate an element name); ask for "
@@ -182,6 +183,11 @@ _XML_NAME_END = re.compile(
 )
 """An XML name (without a colon) at the end of an IRI: what RDF/XML needs of a predicate,
 to split it into a namespace and an element name (XML 1.0, NameStartChar and NameChar)."""
+
+
+@functools.lru_cache(maxsize=4096)  # an archive uses a few hundred predicates
+def _xml_writable(predicate: str) -> bool:
+    return _XML_NAME_END.search(predicate) is not None
 
 
 def sort_key(quad: ox.Quad | ox.Triple) -> tuple[str, str, str]:
