@@ -124,6 +124,10 @@ class Engine:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only async-signal-safe work
+            # out of the terminal's process group: Ctrl-C (or `timeout`) signals every
+            # process of that group, and the engine would die with serve's workers and be
+            # restarted while serve stops. serve stops it; if serve dies, PDEATHSIG does.
+            start_new_session=True,
         )
         self._wait_ready()
         self.handle.pid_file.write_text(str(self._process.pid))

@@ -47,8 +47,10 @@ class LiveServer:
         env: dict[str, str] | None = None,
         threads: int = 4,
         workers: int = 1,
+        own_group: bool = False,
     ) -> None:
         self.store = store
+        self.own_group = own_group  # a process group of its own, as a shell gives a command
         self.token = token
         self.query_timeout = query_timeout
         self.extra_env = env or {}
@@ -104,7 +106,12 @@ class LiveServer:
             "--no-access-log",
         ]  # fmt: skip
         self.process = subprocess.Popen(
-            command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            command,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=self.own_group,
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while True:

@@ -6,6 +6,8 @@ SPARQLUpdateStore, curl; plus time limits, refusals and readers during a write."
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -21,7 +23,7 @@ from SPARQLWrapper import CSV, JSON, JSONLD, TSV, TURTLE, XML, SPARQLWrapper
 
 from dadkhah.resources import corpus_dir
 from tests.backends import Backend
-from tests.serverutil import TOKEN, LiveServer
+from tests.serverutil import TOKEN, LiveServer, seeded_store
 
 pytestmark = pytest.mark.server
 
@@ -283,6 +285,54 @@ def test_serve_fills_an_empty_store_and_its_workers_exit_cleanly(tmp_path: Path)
     assert log.count("Worker exiting") == 2, log
     assert "SIG" not in log and "signal" not in log.replace("Handling signal: term", ""), log
     assert server.returncode == 0, log
+
+
+@pytest.mark.server
+def test_ctrl_c_to_the_process_group_stops_serve_and_its_engine_without_a_restart(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C in a terminal (or ``timeout``) signals every process of the foreground group.
+    The engine is in a session of its own, so only ``serve`` gets the signal and stops the
+    engine itself: no restart of an engine that merely got the same signal."""
+    server = LiveServer(seeded_store(tmp_path / "store"), own_group=True)
+    server.start()
+    assert server.process is not None
+    engine = server.engine_pid()
+    assert engine is not None
+    os.killpg(server.process.pid, signal.SIGINT)
+    server.process.wait(timeout=30)
+    server.stop()
+    log = server.final_log
+    assert "engine exited" not in log and "restart" not in log, log
+    assert (
+        not Path(f"/proc/{engine}").exists()
+        or "zombie" in Path(f"/proc/{engine}/status").read_text().lower()
+    )
+
+
+@pytest.mark.server
+def test_the_engine_dies_with_a_killed_serve(tmp_path: Path) -> None:
+    """Outside serve's process group, the engine still goes when serve is killed outright
+    (no ``finally`` runs): the kernel signals it when its parent dies."""
+    server = LiveServer(seeded_store(tmp_path / "store"))
+    server.start()
+    assert server.process is not None
+    engine = server.engine_pid()
+    assert engine is not None
+    server.process.kill()
+    server.process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _running(engine) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    server.stop()
+    assert not _running(engine)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return False
 
 
 @pytest.mark.server
