@@ -144,6 +144,9 @@ class _Progress:
 MAX_NOTES = 50
 """Notes (re-anchored quotes, UTF-16 positions) printed after a load; the rest are counted.
 Every note is also kept in its graph's provenance (``rdfs:comment``)."""
+OPTIMIZE_HINT_TRIPLES = 1_000_000
+"""A load into an embedded store that writes this many triples or more ends with a word
+about ``dadkhah optimize`` (RESULTS.md, "Queries": 1.3 to 6 times faster look-ups after it)."""
 
 
 def _run_load(obj: Context, paths: tuple[str, ...], *, dry_run: bool) -> int:
@@ -182,6 +185,13 @@ def _run_load(obj: Context, paths: tuple[str, ...], *, dry_run: bool) -> int:
         if not dry_run
         else f"{len(items)} inputs: {summary}"
     )
+    if not dry_run and triples >= OPTIMIZE_HINT_TRIPLES and isinstance(obj.store, EmbeddedStore):
+        click.echo(
+            "note: a large load leaves many small files in the store, which slow look-ups "
+            "until they are merged; `dadkhah optimize` merges them now (about a minute for "
+            "8 million triples)",
+            err=True,
+        )
     return 1 if rejected else 0
 
 

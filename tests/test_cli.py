@@ -352,3 +352,18 @@ def test_a_store_that_is_a_file_is_an_environment_error(runner: CliRunner, tmp_p
     assert code == 2
     assert err == f"error: {path}: expected a store directory, found a file\n"
     assert path.read_text(encoding="utf-8") == "not a store\n"
+
+
+def test_a_large_load_ends_with_a_word_about_optimize(
+    runner: CliRunner, store_path: str, monkeypatch: pytest.MonkeyPatch, store_backend: str
+) -> None:
+    """The threshold is a million triples; the bundled corpus writes 10,594. A remote
+    store merges its files as its server decides: no word there."""
+    from dadkhah import cli as cli_module
+
+    code, _, err = run(runner, store_path, "load", str(corpus_dir() / "registry.yaml"))
+    assert code == 0 and "optimize" not in err
+    monkeypatch.setattr(cli_module, "OPTIMIZE_HINT_TRIPLES", 100)
+    code, _, err = run(runner, store_path, "load", str(corpus_dir() / "documents"))
+    assert code == 0
+    assert ("`dadkhah optimize` merges them" in err) is (store_backend == "embedded"), err
