@@ -140,4 +140,11 @@ def context(store: Store, doc: str) -> dict[str, Any]:
         "annotation_count": sum(1 for s in found if s.kind != "segment"),
         "provenance": provenance(store, graphs),
         "graphs": graphs,
+        "language": language(store, doc),
     }
+
+
+def language(store: Store, doc: str) -> str | None:
+    """The document's language tag (its sidecar's ``language``), if it states one."""
+    rows = store.select(f"SELECT ?l WHERE {{ <{doc}> dcterms:language ?l }} ORDER BY ?l LIMIT 1")
+    return str(rows[0]["l"]) if rows else None

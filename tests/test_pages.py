@@ -791,3 +791,21 @@ def test_a_page_of_claims_asks_for_its_rows_a_batch_at_a_time(
     with app.test_request_context():  # a batch of one gives each row as the page has it
         alone = [rows_of(store, [row.iri]) for row in shown[:: 2 * claims.BATCH]]
     assert [row for (row,) in alone] == shown[:: 2 * claims.BATCH]
+
+
+def test_names_and_texts_carry_their_language_and_direction(
+    corpus_store: EmbeddedStore, app: Flask
+) -> None:
+    """A Persian name inside an English page is marked as Persian and read right to left;
+    a document's text carries the language its sidecar states."""
+    evin = "https://dadkhah.example/id/entity/evin-prison"
+    pref = "http://www.w3.org/2004/02/skos/core#prefLabel"
+    corpus_store.update(
+        f'INSERT DATA {{ GRAPH <urn:x:names> {{ <{evin}> <{pref}> "زندان اوین"@fa }} }}',
+    )
+    client = app.test_client()
+    page = client.get("/id/entity/evin-prison").get_data(as_text=True)
+    assert '<span class="lit" lang="fa" dir="auto">زندان اوین</span>' in page
+    assert '<span class="lit" lang="en" dir="auto">Evin Prison</span>' in page
+    document = client.get("/id/document/000_db2d29c75dffccd4").get_data(as_text=True)
+    assert '<div class="doctext" dir="auto" lang="en">' in document
