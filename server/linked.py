@@ -155,7 +155,10 @@ def resource(rest: str) -> Response:
     is_graph = store.graph_exists(iri)
     alternates = _alternates(path, iri, is_graph)
     if request.method == "HEAD":
-        # The existence check above decides the status; HEAD builds no body.
+        # The existence check above decides the status; HEAD builds no body, but RDF/XML
+        # is serialized to find whether it can be (406 as for GET).
+        if fmt == "rdfxml":
+            serialize(description(store, iri), fmt)
         response = Response(status=200, content_type=_content_type(fmt))
     elif fmt == "html":
         body = render_page(iri, is_graph, alternates)

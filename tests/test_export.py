@@ -373,6 +373,7 @@ def test_rdfxml_refuses_a_predicate_it_cannot_write_and_names_it(
     assert f"<{BAD_FOR_XML}>" in refused.get_data(as_text=True)
     negotiated = client.get("/id/entity/evin-prison", headers={"Accept": "application/rdf+xml"})
     assert negotiated.status_code == 406 and negotiated.headers["Vary"] == "Accept"
+    assert client.head("/id/entity/evin-prison.rdf").status_code == 406
     assert client.get("/id/entity/evin-prison.ttl").status_code == 200
     graph = client.get("/rdf-graphs?graph=urn:x:g", headers={"Accept": "application/rdf+xml"})
     assert graph.status_code == 406
