@@ -132,6 +132,7 @@ def annotation_collection(doc_id: str) -> Response:
         abort(404, f"no document {document}")
     response = make_response(body)
     response.headers["Content-Type"] = webannotations.MEDIA_TYPE
+    response.headers["Content-Disposition"] = f'inline; filename="{doc_id}.annotations.jsonld"'
     response.add_etag()
     response.make_conditional(request)
     return response

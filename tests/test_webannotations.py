@@ -116,6 +116,8 @@ def test_the_collection_over_http(client: FlaskClient, corpus_store: AnyStore) -
     response = client.get(f"/id/document/{doc_id}/annotations")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.headers["Content-Type"] == MEDIA_TYPE
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f'inline; filename="{doc_id}.annotations.jsonld"'
     assert response.get_data() == collection_bytes(corpus_store, document, collection_iri(document))
     assert json.loads(response.get_data())["id"] == f"{document}/annotations"
     again = client.get(
