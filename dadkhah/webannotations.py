@@ -59,6 +59,10 @@ def _description(
           UNION {{ ?a dcterms:creator ?s . ?s schema:name ?o BIND(schema:name AS ?p) }}
         }} FILTER(?g NOT IN ({skip})) }}""",
     )
+    return _by_subject(rows)
+
+
+def _by_subject(rows: ox.QuerySolutions) -> dict[str, dict[str, list[Term]]]:
     found: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         subject, prop, value = row["s"], row["p"], row["o"]
@@ -69,6 +73,29 @@ def _description(
         ):
             found[subject.value][prop.value].append(value)
     return found
+
+
+def annotation(store: Store, iri: str) -> dict[str, Any] | None:
+    """One annotation as a Web Annotation document (with its ``@context``), as the Web
+    Annotation Protocol has a server answer for the ``anno.jsonld`` profile; None if the
+    store holds no ``oa:Annotation`` of that IRI."""
+    if not is_iri(iri):
+        return None
+    rows = solutions(
+        store,
+        f"""SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{
+          <{iri}> a oa:Annotation .
+          {{ <{iri}> ?p ?o BIND(<{iri}> AS ?s) }}
+          UNION {{ <{iri}> oa:hasTarget ?s . ?s ?p ?o }}
+          UNION {{ <{iri}> oa:hasTarget ?t . ?t oa:hasSelector ?s . ?s ?p ?o }}
+          UNION {{ <{iri}> oa:hasBody ?s . ?s a oa:TextualBody ; ?p ?o }}
+          UNION {{ <{iri}> dcterms:creator ?s . ?s schema:name ?o BIND(schema:name AS ?p) }}
+        }} }}""",
+    )
+    found = _by_subject(rows)
+    if iri not in found:
+        return None
+    return {"@context": CONTEXT, **_annotation(iri, found)}
 
 
 def _first(values: list[Term]) -> Term | None:

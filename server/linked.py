@@ -14,9 +14,16 @@ whose bodies follow Accept), a
 ``Content-Location`` naming the suffix URL of the variant sent, and ``Link`` headers to every
 alternate. An IRI the store does not hold is 404, a format it cannot offer 406. No 303: the
 IRIs name archival records and their descriptions, and one URL per variant is simpler.
+
+An annotation asked for as JSON-LD in the Web Annotation profile
+(``application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"``) answers as the Web
+Annotation Protocol has it: the annotation in that context (``dadkhah.webannotations``),
+the form its document's collection holds.
 """
 
 from __future__ import annotations
+
+import json
 
 import pyoxigraph as ox
 from flask import (
@@ -31,6 +38,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import NotAcceptable
 
+from dadkhah import webannotations
 from dadkhah.export import closure, exists, quads_matching, value
 
 from . import conneg, document_view, entity_view, resource_view
@@ -107,8 +115,9 @@ def negotiate() -> str | None:
     for N-Triples) counts only when named: through a wildcard it would let back in a
     variant whose own type was refused. The highest quality wins, then the more specific
     range, then the server's order (HTML first, so ``*/*`` or no Accept gets the page).
-    Media-type parameters (``charset``, a JSON-LD ``profile``) are ignored: every variant is
-    UTF-8, and Werkzeug's matching refused a range whose parameters the offer lacks."""
+    Media-type parameters (``charset``, a JSON-LD ``profile``) are ignored here: every variant
+    is UTF-8, and Werkzeug's matching refused a range whose parameters the offer lacks. (The
+    one profile that changes the answer, Web Annotation's, is read by ``resource``.)"""
     ranges = [(given.split(";")[0].strip().lower(), q) for given, q in request.accept_mimetypes]
     if not ranges:
         return "html"
@@ -154,7 +163,15 @@ def resource(rest: str) -> Response:
         )
     is_graph = store.graph_exists(iri)
     alternates = _alternates(path, iri, is_graph)
-    if request.method == "HEAD":
+    annotation = (
+        webannotations.annotation(store, iri)
+        if not suffixed and fmt == "jsonld" and _asks_for_web_annotation()
+        else None
+    )
+    if annotation is not None:  # the Web Annotation Protocol's representation
+        text = json.dumps(annotation, ensure_ascii=False, indent=1)
+        response = Response(text.encode(), content_type=webannotations.MEDIA_TYPE)
+    elif request.method == "HEAD":
         # The existence check above decides the status; HEAD builds no body, but RDF/XML
         # is serialized to find whether it can be (406 as for GET).
         if fmt == "rdfxml":
@@ -166,12 +183,27 @@ def resource(rest: str) -> Response:
     else:
         data = serialize(description(store, iri), fmt)
         response = Response(data, content_type=_content_type(fmt))
-    if not suffixed:
+    if not suffixed and annotation is None:  # the profile's JSON-LD has no URL of its own
         response.headers["Content-Location"] = path + _suffix_of(fmt)
     response.headers["Link"] = ", ".join(
         f'<{url}>; rel="alternate"; type="{media}"' for url, media, _ in alternates
     )
     return response
+
+
+def _asks_for_web_annotation() -> bool:
+    """Whether ``Accept`` asks for JSON-LD in the Web Annotation profile
+    (``application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"``)."""
+    for given, q in request.accept_mimetypes:
+        media, _, params = given.partition(";")
+        if media.strip().lower() != "application/ld+json" or q <= 0:
+            continue
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            profiles = value.strip().strip('"').split()  # a quoted, space-separated list
+            if name.strip().lower() == "profile" and webannotations.CONTEXT in profiles:
+                return True
+    return False
 
 
 def _content_type(fmt: str) -> str:

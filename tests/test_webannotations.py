@@ -145,3 +145,32 @@ def test_the_cli_writes_the_same_bytes_or_keeps_the_file(
     result = runner.invoke(cli, ["--store", corpus_location, "annotations", "nope", "-o", str(out)])
     assert result.exit_code == 1 and "no document" in result.output
     assert out.read_bytes() == b"before"
+
+
+ANNO = f'application/ld+json; profile="{CONTEXT}"'
+
+
+def test_an_annotation_iri_answers_in_the_web_annotation_profile_when_asked(
+    client: FlaskClient, corpus_store: AnyStore
+) -> None:
+    """The Web Annotation Protocol: an annotation's IRI, asked for JSON-LD in the
+    ``anno.jsonld`` profile, answers with the annotation as the collection holds it; plain
+    JSON-LD stays the RDF description."""
+    document = f"{BASE}document/{DOCUMENTS[2]}"
+    items = collection(corpus_store, document, collection_iri(document))["first"]["items"]
+    for item in (items[0], items[-1]):
+        path = item["id"].removeprefix(BASE.removesuffix("id/"))
+        response = client.get(path, headers={"Accept": ANNO})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.headers["Content-Type"] == MEDIA_TYPE
+        assert response.headers["Vary"] == "Accept"
+        assert json.loads(response.get_data()) == {"@context": CONTEXT, **item}
+        assert client.head(path, headers={"Accept": ANNO}).headers["Content-Type"] == MEDIA_TYPE
+    path = items[0]["id"].removeprefix(BASE.removesuffix("id/"))
+    plain = client.get(path, headers={"Accept": "application/ld+json"})
+    assert plain.headers["Content-Type"].startswith("application/ld+json")
+    assert CONTEXT not in plain.get_data(as_text=True)
+    refused = client.get(path, headers={"Accept": f"{ANNO}; q=0, text/turtle"})
+    assert refused.headers["Content-Type"].startswith("text/turtle")
+    entity = client.get("/id/entity/evin-prison", headers={"Accept": ANNO})
+    assert entity.status_code == 200 and CONTEXT not in entity.get_data(as_text=True)
