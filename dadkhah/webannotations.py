@@ -171,7 +171,10 @@ def _annotation(iri: str, found: dict[str, dict[str, list[Term]]]) -> dict[str, 
             for s in (_selector(found.get(t.value, {})) for t in tprops.get(OA + "hasSelector", []))
             if s is not None
         ]
-        selectors.sort(key=lambda s: s["type"] != "TextQuoteSelector")  # the quote first
+        # the quote first, then in a fixed order: same store, same bytes
+        selectors.sort(
+            key=lambda s: (s["type"] != "TextQuoteSelector", json.dumps(s, sort_keys=True))
+        )
         entry: dict[str, Any] = {"type": "SpecificResource"}
         if source is not None:
             entry["source"] = source.value
