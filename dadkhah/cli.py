@@ -14,6 +14,7 @@ import secrets
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -412,28 +413,69 @@ def export(
 
 
 @cli.command("annotations")
-@click.argument("document", metavar="ID|IRI")
+@click.argument("document", metavar="ID|IRI", required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default stdout).")
+@click.option(
+    "--all",
+    "folder",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Every annotated document's collection into DIR, as ID.annotations.jsonld.",
+)
 @click.pass_obj
-def annotations_command(obj: Context, document: str, output: str | None) -> None:
+def annotations_command(
+    obj: Context, document: str | None, output: str | None, folder: str | None
+) -> None:
     """The annotations made on a document, as W3C Web Annotations (JSON-LD): one
     AnnotationCollection that annotation tools and other Dadkhah archives load."""
     from .export import ExportError
     from .webannotations import NoSuchDocument, collection_bytes, collection_iri
 
-    iri = _scope_iri(document, "document", obj.settings)
-    assert iri is not None
+    if (document is None) == (folder is None) or (folder is not None and output is not None):
+        raise click.UsageError("give a document (and -o FILE, or none for stdout) or --all DIR")
     try:
-        data = collection_bytes(obj.store, iri, collection_iri(iri))
-    except NoSuchDocument:
-        _fail(ExportError(f"no document {iri} in the store"))
-    try:
+        if folder is not None:
+            written = _write_every_collection(obj, Path(folder))
+            click.echo(f"{written} annotation collections written to {folder}", err=True)
+            return
+        iri = _scope_iri(document, "document", obj.settings)
+        assert iri is not None
+        try:
+            data = collection_bytes(obj.store, iri, collection_iri(iri))
+        except NoSuchDocument:
+            raise ExportError(f"no document {iri} in the store") from None
         if output:
             _write_whole(output, lambda handle: _put(handle, data))
         else:
             sys.stdout.buffer.write(data)
     except DadkhahError as err:
         _fail(err)
+
+
+def _write_every_collection(obj: Context, folder: Path) -> int:
+    """``ID.annotations.jsonld`` in ``folder`` for every document with an annotation made on
+    it, each file whole or not at all; the number written."""
+    from .iris import is_valid_id
+    from .webannotations import as_bytes, collection, collection_iri
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = obj.store.select(
+        "SELECT DISTINCT ?d ?id WHERE { GRAPH ?g { ?d a dk:SourceDocument ; "
+        "dcterms:identifier ?id } } ORDER BY ?id ?d"
+    )
+    written = 0
+    for row in rows:
+        doc_id, iri = str(row["id"]), str(row["d"])
+        if not is_valid_id(doc_id):  # the shapes hold every identifier to this form
+            continue
+        found = collection(obj.store, iri, collection_iri(iri))
+        if not found["total"]:
+            continue
+        _write_whole(
+            str(folder / f"{doc_id}.annotations.jsonld"), partial(_put, data=as_bytes(found))
+        )
+        written += 1
+    return written
 
 
 @cli.command()

@@ -255,5 +255,8 @@ def collection(store: Store, document: str, collection_iri: str) -> dict[str, An
 
 def collection_bytes(store: Store, document: str, collection_iri: str) -> bytes:
     """The collection as UTF-8 JSON, keys in a fixed order: same store, same bytes."""
-    text = json.dumps(collection(store, document, collection_iri), ensure_ascii=False, indent=1)
-    return (text + "\n").encode("utf-8")
+    return as_bytes(collection(store, document, collection_iri))
+
+
+def as_bytes(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

@@ -21,7 +21,7 @@ from dadkhah.webannotations import (
     collection_iri,
 )
 from loaders.commit import discover, load_paths
-from tests.backends import AnyStore
+from tests.backends import AnyStore, opened
 
 BASE = "https://dadkhah.example/id/"
 DOCUMENTS = sorted(p.stem for p in (corpus_dir() / "documents").glob("*.txt"))
@@ -174,3 +174,25 @@ def test_an_annotation_iri_answers_in_the_web_annotation_profile_when_asked(
     assert refused.headers["Content-Type"].startswith("text/turtle")
     entity = client.get("/id/entity/evin-prison", headers={"Accept": ANNO})
     assert entity.status_code == 200 and CONTEXT not in entity.get_data(as_text=True)
+
+
+def test_every_collection_at_once_loads_as_a_folder(
+    runner: CliRunner, corpus_location: str, store: AnyStore, tmp_path: Path
+) -> None:
+    """``--all DIR`` writes one file per annotated document, named so that the folder
+    loads as it is."""
+    folder = tmp_path / "out"
+    result = runner.invoke(cli, ["--store", corpus_location, "annotations", "--all", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(DOCUMENTS)} annotation collections written" in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"{doc_id}.annotations.jsonld" for doc_id in DOCUMENTS
+    ]
+    inputs = [str(corpus_dir() / "registry.yaml"), str(corpus_dir() / "documents"), str(folder)]
+    outcomes = list(load_paths(store, discover(inputs), Minter(BASE)))
+    assert [str(o.error) for o in outcomes if o.error] == []
+    with opened(corpus_location) as original:
+        for doc_id in DOCUMENTS:
+            assert made_on(store, doc_id) == made_on(original, doc_id), doc_id
+    usage = runner.invoke(cli, ["--store", corpus_location, "annotations"])
+    assert usage.exit_code == 2 and "--all DIR" in usage.output
