@@ -265,6 +265,9 @@ def _serve(
 
     from gunicorn.app.base import BaseApplication
 
+    def _worker_ready(worker: Any) -> None:
+        worker.log.info("Worker ready (pid: %s)", worker.pid)
+
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             options: dict[str, Any] = {
@@ -277,6 +280,9 @@ def _serve(
                 "accesslog": "-" if access_log else None,
                 "limit_request_line": 0,  # long GET queries; the app enforces its own limit
                 "control_socket_disable": True,  # one fixed path shared by every gunicorn
+                # said once a worker handles signals itself: a stop signal that reaches a
+                # worker still booting is lost, and gunicorn kills it after graceful_timeout
+                "post_worker_init": _worker_ready,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)

@@ -280,9 +280,13 @@ def test_serve_fills_an_empty_store_and_its_workers_exit_cleanly(tmp_path: Path)
         assert answer.json()["results"]["bindings"][0]["n"]["value"] == str(
             len(list(corpus_dir().rglob("*.txt")))
         )
+        # stop once both workers handle signals: one still booting would miss the stop
+        deadline = time.monotonic() + 60
+        while server.log_text().count("Worker ready") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
     log = server.final_log
     assert "empty store: loading the bundled corpus first" in log
-    assert log.count("Worker exiting") == 2, log
+    assert log.count("Worker ready") == 2 and log.count("Worker exiting") == 2, log
     assert "SIG" not in log and "signal" not in log.replace("Handling signal: term", ""), log
     assert server.returncode == 0, log
 
