@@ -445,7 +445,7 @@ def annotations_command(
         except NoSuchDocument:
             raise ExportError(f"no document {iri} in the store") from None
         if output:
-            _write_whole(output, lambda handle: _put(handle, data))
+            _write_whole(output, partial(_put, data=data))
         else:
             sys.stdout.buffer.write(data)
     except DadkhahError as err:

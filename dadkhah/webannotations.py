@@ -41,23 +41,23 @@ class NoSuchDocument(LookupError):
     """The store holds no source document of that IRI."""
 
 
-def _description(
-    store: Store, document: str, own_graphs: list[str]
+def _statements(
+    store: Store, annotations: str, graphs: str = ""
 ) -> dict[str, dict[str, list[Term]]]:
-    """Every statement about the document's annotations, their targets, selectors and
-    textual bodies (and the creators' names), by subject and property, each once; not those
-    of ``own_graphs``, the document's own."""
-    skip = ", ".join(f"<{g}>" for g in own_graphs)
+    """Every statement about the annotations (``?a``) and their targets (``?t``) that the
+    pattern ``annotations`` binds in one graph ``?g`` (kept if ``graphs``, a filter on it,
+    holds), their selectors and textual bodies and their creators' names, by subject and
+    property, each once."""
     rows = solutions(
         store,
         f"""SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{
-          ?t oa:hasSource <{document}> . ?a oa:hasTarget ?t .
+          {annotations}
           {{ ?a ?p ?o BIND(?a AS ?s) }}
           UNION {{ ?t ?p ?o BIND(?t AS ?s) }}
           UNION {{ ?t oa:hasSelector ?s . ?s ?p ?o }}
           UNION {{ ?a oa:hasBody ?s . ?s a oa:TextualBody ; ?p ?o }}
           UNION {{ ?a dcterms:creator ?s . ?s schema:name ?o BIND(schema:name AS ?p) }}
-        }} FILTER(?g NOT IN ({skip})) }}""",
+        }} {graphs} }}""",
     )
     return _by_subject(rows)
 
@@ -81,18 +81,7 @@ def annotation(store: Store, iri: str) -> dict[str, Any] | None:
     store holds no ``oa:Annotation`` of that IRI."""
     if not is_iri(iri):
         return None
-    rows = solutions(
-        store,
-        f"""SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{
-          <{iri}> a oa:Annotation .
-          {{ <{iri}> ?p ?o BIND(<{iri}> AS ?s) }}
-          UNION {{ <{iri}> oa:hasTarget ?s . ?s ?p ?o }}
-          UNION {{ <{iri}> oa:hasTarget ?t . ?t oa:hasSelector ?s . ?s ?p ?o }}
-          UNION {{ <{iri}> oa:hasBody ?s . ?s a oa:TextualBody ; ?p ?o }}
-          UNION {{ <{iri}> dcterms:creator ?s . ?s schema:name ?o BIND(schema:name AS ?p) }}
-        }} }}""",
-    )
-    found = _by_subject(rows)
+    found = _statements(store, f"VALUES ?a {{ <{iri}> }} ?a a oa:Annotation ; oa:hasTarget ?t .")
     if iri not in found:
         return None
     return {"@context": CONTEXT, **_annotation(iri, found)}
@@ -221,7 +210,10 @@ def document_annotations(store: Store, document: str) -> list[dict[str, Any]]:
     ]  # fmt: skip
     if not own:
         raise NoSuchDocument(document)
-    found = _description(store, document, own)
+    skip = ", ".join(f"<{g}>" for g in own)
+    found = _statements(
+        store, f"?t oa:hasSource <{document}> . ?a oa:hasTarget ?t .", f"FILTER(?g NOT IN ({skip}))"
+    )
     annotations = [
         _annotation(iri, found)
         for iri, props in found.items()

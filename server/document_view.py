@@ -17,11 +17,13 @@ from dadkhah.export import document_graphs
 from dadkhah.store import Store
 
 from .claims import ClaimRow, claim_rows
+from .description import Statement
 from .highlight import Span, render
 from .labels import anchor_id, href, labels
 
 CLAIM = "https://dadkhah.example/ns#Claim"
 QUOTE = "https://dadkhah.example/ns#Quote"
+LANGUAGE = "http://purl.org/dc/terms/language"
 
 
 def capture(store: Store, doc: str) -> dict[str, Any] | None:
@@ -140,11 +142,11 @@ def context(store: Store, doc: str) -> dict[str, Any]:
         "annotation_count": sum(1 for s in found if s.kind != "segment"),
         "provenance": provenance(store, graphs),
         "graphs": graphs,
-        "language": language(store, doc),
     }
 
 
-def language(store: Store, doc: str) -> str | None:
-    """The document's language tag (its sidecar's ``language``), if it states one."""
-    rows = store.select(f"SELECT ?l WHERE {{ <{doc}> dcterms:language ?l }} ORDER BY ?l LIMIT 1")
-    return str(rows[0]["l"]) if rows else None
+def language(statements: list[Statement]) -> str | None:
+    """The document's language tag (its sidecar's ``language``), from the statements the page
+    already lists, if it states one."""
+    tags = sorted(s.value.value for s in statements if s.predicate == LANGUAGE)
+    return tags[0] if tags else None

@@ -23,8 +23,6 @@ the form its document's collection holds.
 
 from __future__ import annotations
 
-import json
-
 import pyoxigraph as ox
 from flask import (
     Blueprint,
@@ -169,8 +167,8 @@ def resource(rest: str) -> Response:
         else None
     )
     if annotation is not None:  # the Web Annotation Protocol's representation
-        text = json.dumps(annotation, ensure_ascii=False, indent=1)
-        response = Response(text.encode(), content_type=webannotations.MEDIA_TYPE)
+        data = webannotations.as_bytes(annotation)
+        response = Response(data, content_type=webannotations.MEDIA_TYPE)
     elif request.method == "HEAD":
         # The existence check above decides the status; HEAD builds no body, but RDF/XML
         # is serialized to find whether it can be (406 as for GET).
@@ -278,7 +276,8 @@ def render_page(iri: str, is_graph: bool, alternates: list[tuple[str, str, str]]
         owned = closure(store, parts) if parts else []
     else:
         owned = closure(store, [iri])
-        context["statements"] = outgoing(store, iri)
+        statements = outgoing(store, iri)
+        context["statements"] = statements
         links_in, total_in = incoming(store, iri, page=in_page, size=PAGE)
         context.update(
             links_in=links_in, total_in=total_in, in_page=in_page,
@@ -287,6 +286,7 @@ def render_page(iri: str, is_graph: bool, alternates: list[tuple[str, str, str]]
         template = "claim.html" if kind == "quote" else f"{kind}.html"  # one page for both
         if kind == "document":
             context.update(document_view.context(store, iri))
+            context["language"] = document_view.language(statements)
             doc_id = iri.rsplit("/", 1)[-1]  # registered beside this route, on the same base
             context["web_annotations"] = url_for("export.annotations", doc_id=doc_id)
         elif kind in ("claim", "quote"):
